@@ -1,0 +1,123 @@
+"""The application factory: one place registers routes, dependencies and error handling."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncGenerator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request
+from litestar.config.cors import CORSConfig
+from litestar.di import Provide
+from litestar.logging import LoggingConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from sqlalchemy import text
+
+import congress
+from congress.config import Settings, get_settings
+from congress.db.engine import async_session_factory, make_async_engine
+from congress.domain.accounts.controllers import TokenController
+from congress.domain.accounts.services import resolve_token
+from congress.domain.congresses.controllers import CongressController, RoomController
+from congress.domain.people.controllers import MembershipController, PersonController
+from congress.domain.programme.controllers import AvailabilityController, FacultyController, ItemController
+from congress.domain.registrations.controllers import RegistrationController
+from congress.domain.schedule.controllers import AssignmentController, VersionController
+from congress.lib import http
+from congress.lib.auth import auth_middleware_factory, scope_user
+from congress.lib.deps import SESSION_MAKER_KEY, provide_db_session, provide_page
+from congress.lib.errors import problem_details_handler
+from congress.lib.schema import Struct
+from congress.lib.security import Principal
+
+log = logging.getLogger("congress")
+
+ENGINE_KEY = "engine"
+
+
+class Health(Struct):
+    status: str
+    database: str
+    version: str
+
+
+def provide_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    return scope_user(request.scope)
+
+
+@http.get("/health", access=http.PUBLIC, tags=["Operations"], summary="Liveness and database state")
+async def health(request: Request[Any, Any, Any]) -> Health:
+    engine = request.app.state[ENGINE_KEY]
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+        database = "ok" if revision else "unmigrated"
+    except Exception:  # the health endpoint reports, it does not fail
+        log.warning("health check: database unreachable", exc_info=True)
+        database = "unreachable"
+    return Health(status="ok" if database == "ok" else "degraded", database=database, version=congress.__version__)
+
+
+ROUTES: list[Any] = [
+    health,
+    TokenController,
+    CongressController,
+    RoomController,
+    PersonController,
+    MembershipController,
+    RegistrationController,
+    ItemController,
+    FacultyController,
+    AvailabilityController,
+    VersionController,
+    AssignmentController,
+]
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:
+        engine = make_async_engine(settings)
+        app.state[ENGINE_KEY] = engine
+        app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
+        try:
+            yield
+        finally:
+            await engine.dispose()
+
+    return Litestar(
+        route_handlers=ROUTES,
+        lifespan=[lifespan],
+        middleware=[auth_middleware_factory(resolve_token)],
+        dependencies={
+            "db_session": Provide(provide_db_session),
+            "principal": Provide(provide_principal, sync_to_thread=False),
+            "page": Provide(provide_page, sync_to_thread=False),
+        },
+        exception_handlers={Exception: problem_details_handler},
+        openapi_config=OpenAPIConfig(
+            title="congress",
+            version=congress.__version__,
+            description="Scheduling and session management for radiology congresses.",
+            path="/schema",
+            render_plugins=[ScalarRenderPlugin()],
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="An API token (cgr_…)")
+                }
+            ),
+            create_examples=False,
+        ),
+        cors_config=CORSConfig(allow_origins=[], allow_methods=["GET"]),
+        logging_config=LoggingConfig(
+            root={"level": settings.log_level, "handlers": ["queue_listener"]},
+            log_exceptions="debug",
+        ),
+        debug=False,
+    )

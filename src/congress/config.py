@@ -1,0 +1,67 @@
+"""Settings read from the environment, cached for the life of the process."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_SQLITE_PATH = Path("var") / "congress.sqlite3"
+
+
+def _async_url(url: str) -> str:
+    """Return the SQLAlchemy URL the API uses (an async driver)."""
+    if url.startswith("sqlite:"):
+        return "sqlite+aiosqlite:" + url.removeprefix("sqlite:")
+    if url.startswith(("postgresql:", "postgres:")):
+        return "postgresql+psycopg:" + url.split(":", 1)[1]
+    return url
+
+
+def _sync_url(url: str) -> str:
+    """Return the SQLAlchemy URL migrations and the CLI use (a sync driver)."""
+    if url.startswith("sqlite+aiosqlite:"):
+        return "sqlite:" + url.removeprefix("sqlite+aiosqlite:")
+    if url.startswith(("postgresql:", "postgres:", "postgresql+asyncpg:")):
+        return "postgresql+psycopg:" + url.split(":", 1)[1]
+    return url
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    database_url: str
+    host: str
+    port: int
+    public_base_url: str
+    log_level: str
+
+    @property
+    def async_database_url(self) -> str:
+        return _async_url(self.database_url)
+
+    @property
+    def sync_database_url(self) -> str:
+        return _sync_url(self.database_url)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def settings_from_env(env: dict[str, str] | None = None) -> Settings:
+    values = os.environ if env is None else env
+    port = int(values.get("PORT", "8000"))
+    host = values.get("CONGRESS_HOST", "127.0.0.1")
+    return Settings(
+        database_url=values.get("CONGRESS_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
+        host=host,
+        port=port,
+        public_base_url=values.get("CONGRESS_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+        log_level=values.get("CONGRESS_LOG_LEVEL", "INFO"),
+    )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return settings_from_env()

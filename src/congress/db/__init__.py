@@ -1,0 +1,1 @@
+"""Persistence: declarative base, models by aggregate, engines and migrations."""

@@ -1,0 +1,1 @@
+"""Alembic migrations, driven from ``congress.db.migrate`` (no alembic.ini needed)."""

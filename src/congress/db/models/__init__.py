@@ -1,0 +1,23 @@
+"""All tables, one module per aggregate."""
+
+from congress.db.models.auth import ApiToken
+from congress.db.models.congress import Congress, Room
+from congress.db.models.people import Membership, Person
+from congress.db.models.programme import Availability, FacultyLink, ItemPrecedence, ProgrammeItem
+from congress.db.models.registration import Registration
+from congress.db.models.schedule import Assignment, ScheduleVersion
+
+__all__ = [
+    "ApiToken",
+    "Assignment",
+    "Availability",
+    "Congress",
+    "FacultyLink",
+    "ItemPrecedence",
+    "Membership",
+    "Person",
+    "ProgrammeItem",
+    "Registration",
+    "Room",
+    "ScheduleVersion",
+]

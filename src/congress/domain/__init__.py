@@ -1,0 +1,1 @@
+"""Bounded contexts: each with services (rules), schemas and thin controllers."""

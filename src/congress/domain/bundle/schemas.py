@@ -1,0 +1,67 @@
+"""The native bundle format: a whole congress as one JSON or YAML document.
+
+References inside a bundle use natural keys (a person's email, a room's
+name, an item's code), never database ids, so a bundle can be written by
+hand, generated, diffed and loaded into any installation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+from msgspec import Meta
+
+from congress.domain.congresses.schemas import CongressCreate, RoomCreate
+from congress.domain.people.schemas import MembershipCreate, PersonCreate
+from congress.domain.programme.schemas import ItemCode, ItemFields
+from congress.enums import AvailabilityKind, FacultyRole, RegistrationCategory, RegistrationStatus
+from congress.lib.schema import Email, Name, ShortText, Struct
+
+BUNDLE_FORMAT = "congress-bundle/1"
+
+
+class BundleFaculty(Struct):
+    email: Email
+    role: FacultyRole
+
+
+class BundleItem(ItemFields):
+    """A programme item; ``code`` is required and ``follows`` names other items' codes."""
+
+    code: ItemCode
+    follows: Annotated[list[ItemCode], Meta(max_length=20)] = msgspec.field(default_factory=list)
+    faculty: Annotated[list[BundleFaculty], Meta(max_length=100)] = msgspec.field(default_factory=list)
+
+
+class BundlePerson(PersonCreate):
+    memberships: list[MembershipCreate] = msgspec.field(default_factory=list)
+
+
+class BundleRegistration(Struct):
+    email: Email
+    category: RegistrationCategory
+    status: RegistrationStatus = RegistrationStatus.ACTIVE
+    registered_at: dt.datetime
+
+
+class BundleAvailability(Struct):
+    """A window for a person (by email) or a room (by name); times carry a UTC offset."""
+
+    kind: AvailabilityKind
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    person: Email | None = None
+    room: Name | None = None
+    reason: ShortText = ""
+
+
+class Bundle(Struct):
+    format: Literal["congress-bundle/1"]
+    congress: CongressCreate
+    rooms: list[RoomCreate] = msgspec.field(default_factory=list)
+    people: list[BundlePerson] = msgspec.field(default_factory=list)
+    registrations: list[BundleRegistration] = msgspec.field(default_factory=list)
+    items: list[BundleItem] = msgspec.field(default_factory=list)
+    availability: list[BundleAvailability] = msgspec.field(default_factory=list)

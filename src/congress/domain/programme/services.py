@@ -1,0 +1,452 @@
+"""Rules for programme items, their faculty and order, and availability windows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from sqlalchemy import ColumnElement, delete, func, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congress.db.models import Availability, Congress, FacultyLink, ItemPrecedence, Person, ProgrammeItem, Room
+from congress.domain.programme.schemas import (
+    AvailabilityCreate,
+    AvailabilityRead,
+    AvailabilityUpdate,
+    DayWindow,
+    FacultyCreate,
+    FacultyRead,
+    ItemCreate,
+    ItemFields,
+    ItemRead,
+    ItemUpdate,
+)
+from congress.enums import AvailabilityKind, FacultyRole, ItemKind
+from congress.lib.errors import Conflict, Forbidden, InvalidInput, NotFound
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, zone
+from congress.lib.security import Principal
+
+MAX_WINDOW = dt.timedelta(days=31)
+
+
+def _check_windows(congress: Congress, windows: Iterable[DayWindow]) -> None:
+    for w in windows:
+        if not congress.first_day <= w.day <= congress.last_day:
+            raise InvalidInput(
+                f"Allowed window on {w.day} is outside the congress days", code="window_outside_congress",
+                field="allowed_windows",
+            )
+        if w.end <= w.start:
+            raise InvalidInput(
+                f"Allowed window {w.start}-{w.end} ends before it starts", code="window_out_of_order",
+                field="allowed_windows",
+            )
+
+
+def check_item(congress: Congress, kind: ItemKind, capacity: int | None, windows: Iterable[DayWindow],
+                series: str | None, series_position: int | None) -> None:
+    _check_windows(congress, windows)
+    if kind is ItemKind.HANDS_ON_WORKSHOP and not capacity:
+        raise InvalidInput(
+            "A hands-on workshop needs a capacity (stations x trainees per station)",
+            code="workshop_capacity_required", field="capacity",
+        )
+    if series_position is not None and not series:
+        raise InvalidInput("series_position needs a series", code="series_required", field="series")
+
+
+@dataclass(slots=True)
+class ItemService:
+    session: AsyncSession
+    principal: Principal | None
+
+    async def _congress(self, congress_id: uuid.UUID) -> Congress:
+        return await get_or_404(self.session, Congress, congress_id)
+
+    async def reads(self, items: Sequence[ProgrammeItem]) -> list[ItemRead]:
+        """Items with their faculty and predecessors, in two queries for the whole page."""
+        ids = [i.id for i in items]
+        faculty: dict[uuid.UUID, list[FacultyRead]] = defaultdict(list)
+        follows: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        if ids:
+            links = await self.session.execute(
+                select(FacultyLink, Person.name)
+                .join(Person, Person.id == FacultyLink.person_id)
+                .where(FacultyLink.item_id.in_(ids))
+                .order_by(FacultyLink.role, Person.name)
+            )
+            for link, name in links.tuples():
+                faculty[link.item_id].append(faculty_read(link, name))
+            precedences = await self.session.execute(
+                select(ItemPrecedence).where(ItemPrecedence.after_id.in_(ids)).order_by(ItemPrecedence.before_id)
+            )
+            for p in precedences.scalars():
+                follows[p.after_id].append(p.before_id)
+        return [
+            ItemRead(
+                id=i.id,
+                congress_id=i.congress_id,
+                code=i.code,
+                kind=i.kind,
+                title=i.title,
+                description=i.description,
+                topics=list(i.topics),
+                duration_minutes=i.duration_minutes,
+                expected_attendance=i.expected_attendance,
+                capacity=i.capacity,
+                runs=i.runs,
+                required_equipment=dict(i.required_equipment),
+                allowed_windows=[msgspec.convert(w, DayWindow) for w in i.allowed_windows],
+                series=i.series,
+                series_position=i.series_position,
+                follows=follows[i.id],
+                faculty=faculty[i.id],
+            )
+            for i in items
+        ]
+
+    async def list(
+        self,
+        congress_id: uuid.UUID,
+        limit: int,
+        offset: int,
+        kind: ItemKind | None = None,
+        topic: str | None = None,
+        q: str | None = None,
+        person_id: uuid.UUID | None = None,
+    ) -> tuple[list[ItemRead], int]:
+        await self._congress(congress_id)
+        stmt = select(ProgrammeItem).where(ProgrammeItem.congress_id == congress_id)
+        if kind is not None:
+            stmt = stmt.where(ProgrammeItem.kind == kind)
+        if q:
+            stmt = stmt.where(ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%"))
+        if person_id is not None:
+            stmt = stmt.where(
+                ProgrammeItem.id.in_(select(FacultyLink.item_id).where(FacultyLink.person_id == person_id))
+            )
+        stmt = stmt.order_by(ProgrammeItem.code, ProgrammeItem.title, ProgrammeItem.id)
+        if topic:
+            # Topics are a JSON list; filter in Python to stay portable across databases.
+            rows = [i for i in (await self.session.execute(stmt)).scalars() if topic in i.topics]
+            return await self.reads(rows[offset : offset + limit]), len(rows)
+        rows_page, total = await paginate(self.session, stmt, limit, offset)
+        return await self.reads(rows_page), total
+
+    async def get_row(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
+        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
+
+    async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ItemRead:
+        return (await self.reads([await self.get_row(congress_id, item_id)]))[0]
+
+    async def _code_free(self, congress_id: uuid.UUID, code: str | None, item_id: uuid.UUID | None = None) -> None:
+        if code is None:
+            return
+        stmt = select(ProgrammeItem.id).where(ProgrammeItem.congress_id == congress_id, ProgrammeItem.code == code)
+        if item_id is not None:
+            stmt = stmt.where(ProgrammeItem.id != item_id)
+        if (await self.session.execute(stmt)).first():
+            raise Conflict(f"Another item has the code '{code}'", code="item_code_taken")
+
+    async def _set_follows(self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]) -> None:
+        unique = list(dict.fromkeys(before_ids))
+        if item_id in unique:
+            raise InvalidInput("An item cannot follow itself", code="precedence_cycle", field="follows")
+        if unique:
+            found = set(
+                (
+                    await self.session.execute(
+                        select(ProgrammeItem.id).where(
+                            ProgrammeItem.id.in_(unique), ProgrammeItem.congress_id == congress_id
+                        )
+                    )
+                ).scalars()
+            )
+            missing = [str(i) for i in unique if i not in found]
+            if missing:
+                raise InvalidInput(
+                    f"follows names items not in this congress: {', '.join(missing)}",
+                    code="unknown_item", field="follows",
+                )
+        await self.session.execute(delete(ItemPrecedence).where(ItemPrecedence.after_id == item_id))
+        edges = (
+            await self.session.execute(
+                select(ItemPrecedence.before_id, ItemPrecedence.after_id)
+                .join(ProgrammeItem, ProgrammeItem.id == ItemPrecedence.after_id)
+                .where(ProgrammeItem.congress_id == congress_id)
+            )
+        ).tuples().all()
+        graph: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
+        for before, after in edges:
+            graph[before].append(after)
+        # Adding before -> item closes a cycle if item already reaches before.
+        reachable, stack = set(), [item_id]
+        while stack:
+            node = stack.pop()
+            for nxt in graph[node]:
+                if nxt not in reachable:
+                    reachable.add(nxt)
+                    stack.append(nxt)
+        cyclic = [str(b) for b in unique if b in reachable]
+        if cyclic:
+            raise InvalidInput(
+                f"follows would make a cycle through {', '.join(cyclic)}", code="precedence_cycle", field="follows"
+            )
+        for before in unique:
+            self.session.add(ItemPrecedence(before_id=before, after_id=item_id))
+
+    def _fields(self, data: ItemFields) -> dict[str, Any]:
+        return {
+            "kind": data.kind,
+            "title": data.title,
+            "description": data.description,
+            "topics": list(dict.fromkeys(data.topics)),
+            "duration_minutes": data.duration_minutes,
+            "expected_attendance": data.expected_attendance,
+            "capacity": data.capacity,
+            "runs": data.runs,
+            "required_equipment": {str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0},
+            "allowed_windows": [msgspec.to_builtins(w) for w in data.allowed_windows],
+            "series": data.series,
+            "series_position": data.series_position,
+        }
+
+    async def create(self, congress_id: uuid.UUID, data: ItemCreate) -> ItemRead:
+        congress = await self._congress(congress_id)
+        check_item(congress, data.kind, data.capacity, data.allowed_windows, data.series, data.series_position)
+        await self._code_free(congress_id, data.code)
+        item = ProgrammeItem(congress_id=congress_id, code=data.code, **self._fields(data))
+        self.session.add(item)
+        await flush_or_conflict(self.session, "The item")
+        await self._set_follows(congress_id, item.id, data.follows)
+        await flush_or_conflict(self.session, "The item's order")
+        return await self.get(congress_id, item.id)
+
+    async def update(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate) -> ItemRead:
+        congress = await self._congress(congress_id)
+        item = await self.get_row(congress_id, item_id)
+        values = changes(data)
+        follows = values.pop("follows", None)
+        if "code" in values:
+            await self._code_free(congress_id, values["code"], item_id)
+        if "required_equipment" in values:
+            values["required_equipment"] = {
+                str(k): v for k, v in sorted(values["required_equipment"].items()) if v > 0
+            }
+        windows = values.get("allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows])
+        check_item(
+            congress,
+            values.get("kind", item.kind),
+            values.get("capacity", item.capacity),
+            windows,
+            values.get("series", item.series),
+            values.get("series_position", item.series_position),
+        )
+        if "allowed_windows" in values:
+            values["allowed_windows"] = [msgspec.to_builtins(w) for w in values["allowed_windows"]]
+        if "topics" in values:
+            values["topics"] = list(dict.fromkeys(values["topics"]))
+        for key, value in values.items():
+            setattr(item, key, value)
+        if follows is not None:
+            await self._set_follows(congress_id, item_id, follows)
+        await flush_or_conflict(self.session, "The item")
+        return await self.get(congress_id, item_id)
+
+    async def delete(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> None:
+        item = await self.get_row(congress_id, item_id)
+        await self.session.delete(item)
+        await flush_or_conflict(self.session, "Deleting the item")
+
+
+def faculty_read(link: FacultyLink, person_name: str) -> FacultyRead:
+    return FacultyRead(id=link.id, item_id=link.item_id, person_id=link.person_id, person_name=person_name, role=link.role)
+
+
+@dataclass(slots=True)
+class FacultyService:
+    session: AsyncSession
+    principal: Principal | None
+
+    async def _item(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
+        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
+
+    async def list(
+        self, congress_id: uuid.UUID, item_id: uuid.UUID, limit: int, offset: int, role: FacultyRole | None
+    ) -> tuple[list[FacultyRead], int]:
+        await self._item(congress_id, item_id)
+        stmt = (
+            select(FacultyLink, Person.name)
+            .join(Person, Person.id == FacultyLink.person_id)
+            .where(FacultyLink.item_id == item_id)
+            .order_by(FacultyLink.role, Person.name, FacultyLink.id)
+        )
+        if role is not None:
+            stmt = stmt.where(FacultyLink.role == role)
+        total = (
+            await self.session.execute(select(func.count()).select_from(stmt.with_only_columns(FacultyLink.id).subquery()))
+        ).scalar_one()
+        rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
+        return [faculty_read(link, name) for link, name in rows], int(total)
+
+    async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID) -> FacultyRead:
+        await self._item(congress_id, item_id)
+        row = (
+            await self.session.execute(
+                select(FacultyLink, Person.name)
+                .join(Person, Person.id == FacultyLink.person_id)
+                .where(FacultyLink.id == link_id, FacultyLink.item_id == item_id)
+            )
+        ).tuples().one_or_none()
+        if row is None:
+            raise NotFound(f"No faculty link with id {link_id}")
+        return faculty_read(*row)
+
+    async def create(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate) -> FacultyRead:
+        await self._item(congress_id, item_id)
+        person = await get_or_404(self.session, Person, data.person_id)
+        clash = select(FacultyLink.id).where(
+            FacultyLink.item_id == item_id, FacultyLink.person_id == data.person_id, FacultyLink.role == data.role
+        )
+        if (await self.session.execute(clash)).first():
+            raise Conflict(f"{person.name} is already {data.role} of this item", code="faculty_exists")
+        link = FacultyLink(item_id=item_id, person_id=data.person_id, role=data.role)
+        self.session.add(link)
+        await flush_or_conflict(self.session, "The faculty link")
+        return faculty_read(link, person.name)
+
+    async def delete(self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID) -> None:
+        await self._item(congress_id, item_id)
+        link = await get_or_404(self.session, FacultyLink, link_id, FacultyLink.item_id == item_id)
+        await self.session.delete(link)
+        await flush_or_conflict(self.session, "Deleting the faculty link")
+
+
+def availability_read(a: Availability, tz: zoneinfo.ZoneInfo) -> AvailabilityRead:
+    return AvailabilityRead(
+        id=a.id,
+        congress_id=a.congress_id,
+        person_id=a.person_id,
+        room_id=a.room_id,
+        kind=a.kind,
+        starts_at=a.starts_at.astimezone(tz),
+        ends_at=a.ends_at.astimezone(tz),
+        reason=a.reason,
+    )
+
+
+def own_availability(principal: Principal | None) -> ColumnElement[bool]:
+    """Organisers see every window; anyone else only their own person's."""
+    if principal is not None and principal.is_organiser:
+        return true()
+    if principal is None or principal.person_id is None:
+        return Availability.id.is_(None)
+    return Availability.person_id == principal.person_id
+
+
+def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    start, end = aware_utc(starts_at, "starts_at"), aware_utc(ends_at, "ends_at")
+    if end <= start:
+        raise InvalidInput("ends_at must be after starts_at", code="window_out_of_order", field="ends_at")
+    if end - start > MAX_WINDOW:
+        raise InvalidInput("A window spans at most 31 days", code="window_too_long", field="ends_at")
+    return start, end
+
+
+@dataclass(slots=True)
+class AvailabilityService:
+    session: AsyncSession
+    principal: Principal | None
+
+    async def zone_of(self, congress_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+        congress = await get_or_404(self.session, Congress, congress_id)
+        return zone(congress.time_zone)
+
+    async def list(
+        self,
+        congress_id: uuid.UUID,
+        limit: int,
+        offset: int,
+        person_id: uuid.UUID | None = None,
+        room_id: uuid.UUID | None = None,
+        kind: AvailabilityKind | None = None,
+    ) -> tuple[list[AvailabilityRead], int]:
+        tz = await self.zone_of(congress_id)
+        stmt = (
+            select(Availability)
+            .where(Availability.congress_id == congress_id, own_availability(self.principal))
+            .order_by(Availability.starts_at, Availability.id)
+        )
+        if person_id is not None:
+            stmt = stmt.where(Availability.person_id == person_id)
+        if room_id is not None:
+            stmt = stmt.where(Availability.room_id == room_id)
+        if kind is not None:
+            stmt = stmt.where(Availability.kind == kind)
+        rows, total = await paginate(self.session, stmt, limit, offset)
+        return [availability_read(a, tz) for a in rows], total
+
+    async def _row(self, congress_id: uuid.UUID, availability_id: uuid.UUID) -> Availability:
+        return await get_or_404(
+            self.session,
+            Availability,
+            availability_id,
+            Availability.congress_id == congress_id,
+            own_availability(self.principal),
+        )
+
+    async def get(self, congress_id: uuid.UUID, availability_id: uuid.UUID) -> AvailabilityRead:
+        tz = await self.zone_of(congress_id)
+        return availability_read(await self._row(congress_id, availability_id), tz)
+
+    async def create(self, congress_id: uuid.UUID, data: AvailabilityCreate) -> AvailabilityRead:
+        tz = await self.zone_of(congress_id)
+        if (data.person_id is None) == (data.room_id is None):
+            raise InvalidInput("Give exactly one of person_id or room_id", code="one_owner_required", field="person_id")
+        principal = self.principal
+        if principal is None or not principal.is_organiser:
+            if data.room_id is not None or principal is None or data.person_id != principal.person_id:
+                raise Forbidden("You may only record your own availability", code="not_own_availability")
+        if data.person_id is not None:
+            await get_or_404(self.session, Person, data.person_id)
+        if data.room_id is not None:
+            await get_or_404(self.session, Room, data.room_id, Room.congress_id == congress_id)
+        start, end = _check_span(data.starts_at, data.ends_at)
+        row = Availability(
+            congress_id=congress_id,
+            person_id=data.person_id,
+            room_id=data.room_id,
+            kind=data.kind,
+            starts_at=start,
+            ends_at=end,
+            reason=data.reason,
+        )
+        self.session.add(row)
+        await flush_or_conflict(self.session, "The availability window")
+        return availability_read(row, tz)
+
+    async def update(
+        self, congress_id: uuid.UUID, availability_id: uuid.UUID, data: AvailabilityUpdate
+    ) -> AvailabilityRead:
+        tz = await self.zone_of(congress_id)
+        row = await self._row(congress_id, availability_id)
+        values = changes(data)
+        start, end = _check_span(values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at))
+        row.starts_at, row.ends_at = start, end
+        for key, value in values.items():
+            setattr(row, key, value)
+        await flush_or_conflict(self.session, "The availability window")
+        return availability_read(row, tz)
+
+    async def delete(self, congress_id: uuid.UUID, availability_id: uuid.UUID) -> None:
+        row = await self._row(congress_id, availability_id)
+        await self.session.delete(row)
+        await flush_or_conflict(self.session, "Deleting the availability window")
+
+

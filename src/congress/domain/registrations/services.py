@@ -1,0 +1,134 @@
+"""Rules for registrations: one per person and congress; callers other than
+organisers see only their own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from congress.db.models import Congress, Person, Registration
+from congress.domain.registrations.schemas import RegistrationCreate, RegistrationRead, RegistrationUpdate
+from congress.enums import RegistrationCategory, RegistrationStatus
+from congress.lib.errors import Conflict, InvalidInput
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, zone
+from congress.lib.security import Principal
+
+
+def registration_read(row: tuple[Registration, str], tz: zoneinfo.ZoneInfo) -> RegistrationRead:
+    r, person_name = row
+    return RegistrationRead(
+        id=r.id,
+        congress_id=r.congress_id,
+        person_id=r.person_id,
+        person_name=person_name,
+        category=r.category,
+        status=r.status,
+        registered_at=r.registered_at.astimezone(tz),
+    )
+
+
+def own_registrations(principal: Principal | None) -> ColumnElement[bool]:
+    if principal is not None and principal.is_organiser:
+        return true()
+    if principal is None or principal.person_id is None:
+        return Registration.id.is_(None)
+    return Registration.person_id == principal.person_id
+
+
+@dataclass(slots=True)
+class RegistrationService:
+    session: AsyncSession
+    principal: Principal | None
+
+    async def congress(self, congress_id: uuid.UUID) -> tuple[Congress, zoneinfo.ZoneInfo]:
+        congress = await get_or_404(self.session, Congress, congress_id)
+        return congress, zone(congress.time_zone)
+
+    async def list(
+        self,
+        congress_id: uuid.UUID,
+        limit: int,
+        offset: int,
+        status: RegistrationStatus | None = None,
+        category: RegistrationCategory | None = None,
+        person_id: uuid.UUID | None = None,
+    ) -> tuple[Sequence[tuple[Registration, str]], int]:
+        stmt = (
+            select(Registration, Person.name)
+            .join(Person, Person.id == Registration.person_id)
+            .where(Registration.congress_id == congress_id, own_registrations(self.principal))
+            .order_by(Registration.registered_at, Registration.id)
+        )
+        if status is not None:
+            stmt = stmt.where(Registration.status == status)
+        if category is not None:
+            stmt = stmt.where(Registration.category == category)
+        if person_id is not None:
+            stmt = stmt.where(Registration.person_id == person_id)
+        total_stmt = stmt.with_only_columns(Registration.id)
+        from sqlalchemy import func
+
+        total = (await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))).scalar_one()
+        rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
+        return rows, int(total)
+
+    async def get(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> tuple[Registration, str]:
+        stmt = (
+            select(Registration, Person.name)
+            .join(Person, Person.id == Registration.person_id)
+            .where(
+                Registration.id == registration_id,
+                Registration.congress_id == congress_id,
+                own_registrations(self.principal),
+            )
+        )
+        row = (await self.session.execute(stmt)).tuples().one_or_none()
+        if row is None:
+            from congress.lib.errors import NotFound
+
+            raise NotFound(f"No registration with id {registration_id}")
+        return row
+
+    async def create(self, congress_id: uuid.UUID, data: RegistrationCreate) -> tuple[Registration, str]:
+        await get_or_404(self.session, Congress, congress_id)
+        person = await get_or_404(self.session, Person, data.person_id)
+        clash = select(Registration.id).where(
+            Registration.congress_id == congress_id, Registration.person_id == data.person_id
+        )
+        if (await self.session.execute(clash)).first():
+            raise Conflict(f"{person.name} is already registered for this congress", code="already_registered")
+        registered_at = (
+            aware_utc(data.registered_at, "registered_at") if data.registered_at else dt.datetime.now(dt.UTC)
+        )
+        if registered_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
+            raise InvalidInput("registered_at is in the future", code="future_datetime", field="registered_at")
+        registration = Registration(
+            congress_id=congress_id,
+            person_id=data.person_id,
+            category=data.category,
+            status=data.status,
+            registered_at=registered_at,
+        )
+        self.session.add(registration)
+        await flush_or_conflict(self.session, "The registration")
+        return registration, person.name
+
+    async def update(
+        self, congress_id: uuid.UUID, registration_id: uuid.UUID, data: RegistrationUpdate
+    ) -> tuple[Registration, str]:
+        registration, name = await self.get(congress_id, registration_id)
+        for key, value in changes(data).items():
+            setattr(registration, key, value)
+        await flush_or_conflict(self.session, "The registration")
+        return registration, name
+
+    async def delete(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> None:
+        registration, _ = await self.get(congress_id, registration_id)
+        await self.session.delete(registration)
+        await flush_or_conflict(self.session, "Deleting the registration")

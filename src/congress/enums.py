@@ -1,0 +1,85 @@
+"""Vocabularies shared by the database, the API and the bundle format."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Equipment(enum.StrEnum):
+    ULTRASOUND_STATION = "ultrasound_station"
+    EXAM_WORKSTATION = "exam_workstation"
+    PROJECTOR = "projector"
+    STREAMING = "streaming"
+    RECORDING = "recording"
+    LIVE_MODEL_BAY = "live_model_bay"
+    INTERPRETATION = "interpretation"
+
+
+class Society(enum.StrEnum):
+    ESR = "ESR"
+    ESSR = "ESSR"
+    EFRS = "EFRS"
+    OTHER = "other"
+
+
+class MembershipType(enum.StrEnum):
+    FULL = "full"
+    IN_TRAINING = "in_training"
+    CORRESPONDING = "corresponding"
+    FRIEND = "friend"
+    HONORARY = "honorary"
+    RETIRED = "retired"
+
+
+class RegistrationCategory(enum.StrEnum):
+    FULL = "full"
+    DAY = "day"
+    IN_TRAINING = "in_training"
+    STUDENT = "student"
+    RADIOGRAPHER = "radiographer"
+    FACULTY = "faculty"
+    EXHIBITOR = "exhibitor"
+    PRESS = "press"
+
+
+class RegistrationStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PENDING = "pending"
+    CANCELLED = "cancelled"
+
+
+class ItemKind(enum.StrEnum):
+    REFRESHER_COURSE = "refresher_course"
+    ADVANCED_COURSE = "advanced_course"
+    MASTER_CLASS = "master_class"
+    RISING_STARS = "rising_stars"
+    DIPLOMA_PREP = "diploma_prep"
+    HANDS_ON_WORKSHOP = "hands_on_workshop"
+    QUIZ = "quiz"
+    COFFEE_AND_TALK = "coffee_and_talk"
+    PROS_AND_CONS = "pros_and_cons"
+    TRANSATLANTIC_COURSE = "transatlantic_course"
+    EFOMP_WORKSHOP = "efomp_workshop"
+    SOCIETY_SESSION = "society_session"
+    SCIENTIFIC_SESSION = "scientific_session"
+    PLENARY = "plenary"
+    OTHER = "other"
+
+
+class FacultyRole(enum.StrEnum):
+    SPEAKER = "speaker"
+    MODERATOR = "moderator"
+    CHAIR = "chair"
+    TUTOR = "tutor"
+    PANELLIST = "panellist"
+
+
+class AvailabilityKind(enum.StrEnum):
+    UNAVAILABLE = "unavailable"
+    AVAILABLE = "available"
+    PREFERRED = "preferred"
+
+
+class VersionStatus(enum.StrEnum):
+    DRAFT = "draft"
+    RELEASED = "released"

@@ -1,0 +1,1 @@
+"""Shared building blocks: base schema, errors, security helpers, route helpers."""

@@ -1,0 +1,53 @@
+"""Dependencies every controller can ask for: the database session, the caller, a page."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Iterable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+from litestar.datastructures import State
+from litestar.params import Parameter
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from congress.lib.schema import Page
+
+SESSION_MAKER_KEY = "session_maker"
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+    """One session per request: committed when the handler succeeds, rolled back otherwise.
+
+    The commit happens before the response is sent, so an acknowledged write is stored.
+    """
+    maker: async_sessionmaker[AsyncSession] = state[SESSION_MAKER_KEY]
+    async with maker() as session:
+        try:
+            yield session
+        except Exception:
+            await session.rollback()
+            raise
+        else:
+            await session.commit()
+
+
+@dataclass(frozen=True, slots=True)
+class PageParams:
+    limit: int
+    offset: int
+
+
+def provide_page(
+    limit: Annotated[int, Parameter(ge=1, le=500, description="Page size")] = 50,
+    offset: Annotated[int, Parameter(ge=0, le=10_000_000, description="Rows to skip")] = 0,
+) -> PageParams:
+    return PageParams(limit=limit, offset=offset)
+
+
+def page_of(rows: Iterable[T], total: int, page: PageParams, convert: Callable[[T], R]) -> Page[R]:
+    return Page(items=[convert(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+
+

@@ -1,0 +1,188 @@
+"""One root error; each subclass carries a machine code and an HTTP status.
+
+Handlers never build error responses themselves: they raise, and
+``problem_details_handler`` turns every error into RFC 9457 problem details.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+from litestar import Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    NotFoundException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from congress.lib.schema import Struct
+
+if TYPE_CHECKING:
+    from litestar import Request
+
+log = logging.getLogger("congress.errors")
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+
+
+class FieldProblem(Struct):
+    """One problem with one field of the request."""
+
+    field: str
+    message: str
+
+
+class ProblemDetails(Struct):
+    """RFC 9457 problem details, extended with a machine ``code``."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str = ""
+    instance: str | None = None
+    errors: list[FieldProblem] = msgspec.field(default_factory=list)
+
+
+class CongressError(Exception):
+    """Root of every error the application raises on purpose."""
+
+    status: int = 400
+    code: str = "bad_request"
+    title: str = "Bad request"
+
+    def __init__(self, detail: str = "", *, code: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        if code is not None:
+            self.code = code
+        self.extra = extra
+
+
+class InvalidInput(CongressError):
+    status = 422
+    code = "invalid_input"
+    title = "The request is not valid"
+
+    def __init__(self, detail: str, *, code: str | None = None, field: str | None = None) -> None:
+        super().__init__(detail, code=code)
+        self.errors = [FieldProblem(field=field, message=detail)] if field else []
+
+
+class NotAuthenticated(CongressError):
+    status = 401
+    code = "not_authenticated"
+    title = "Authentication required"
+
+
+class Forbidden(CongressError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
+class NotFound(CongressError):
+    status = 404
+    code = "not_found"
+    title = "Not found"
+
+
+class Conflict(CongressError):
+    status = 409
+    code = "conflict"
+    title = "Conflict with the current state"
+
+
+class ServiceUnavailable(CongressError):
+    status = 503
+    code = "unavailable"
+    title = "Service unavailable"
+
+
+def _problem_type(code: str) -> str:
+    return f"https://congress.invalid/problems/{code.replace('_', '-')}"
+
+
+def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None) -> Response[Any]:
+    return Response(
+        content=msgspec.json.encode(problem),
+        status_code=problem.status,
+        media_type=PROBLEM_MEDIA_TYPE,
+        headers=headers,
+    )
+
+
+def _from_litestar(exc: HTTPException) -> ProblemDetails:
+    status = exc.status_code
+    if isinstance(exc, ValidationException):
+        extra = exc.extra if isinstance(exc.extra, list) else []
+        errors = [
+            FieldProblem(
+                field=str(item.get("key") or item.get("source") or ""),
+                message=str(item.get("message", "")),
+            )
+            for item in extra
+            if isinstance(item, dict)
+        ]
+        return ProblemDetails(
+            type=_problem_type("invalid_request"),
+            title="The request is not valid",
+            status=400,
+            code="invalid_request",
+            detail=str(exc.detail),
+            errors=errors,
+        )
+    codes = {
+        NotAuthorizedException: ("not_authenticated", "Authentication required"),
+        PermissionDeniedException: ("forbidden", "Not allowed"),
+        NotFoundException: ("not_found", "Not found"),
+    }
+    for cls, (code, title) in codes.items():
+        if isinstance(exc, cls):
+            return ProblemDetails(
+                type=_problem_type(code), title=title, status=status, code=code, detail=str(exc.detail)
+            )
+    code = {405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}.get(
+        status, "http_error"
+    )
+    return ProblemDetails(
+        type=_problem_type(code), title=str(exc.detail), status=status, code=code, detail=str(exc.detail)
+    )
+
+
+def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """Map any exception to an RFC 9457 problem-details response."""
+    headers: dict[str, str] | None = None
+    if isinstance(exc, CongressError):
+        problem = ProblemDetails(
+            type=_problem_type(exc.code),
+            title=exc.title,
+            status=exc.status,
+            code=exc.code,
+            detail=exc.detail,
+            instance=request.url.path,
+            errors=list(getattr(exc, "errors", [])),
+        )
+        if isinstance(exc, NotAuthenticated):
+            headers = {"WWW-Authenticate": 'Bearer realm="congress"'}
+    elif isinstance(exc, HTTPException):
+        problem = _from_litestar(exc)
+        problem.instance = request.url.path
+        if exc.headers:
+            headers = dict(exc.headers)
+    else:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        problem = ProblemDetails(
+            type=_problem_type("internal_error"),
+            title="Internal server error",
+            status=HTTP_500_INTERNAL_SERVER_ERROR,
+            code="internal_error",
+            instance=request.url.path,
+        )
+    return problem_response(problem, headers)
+

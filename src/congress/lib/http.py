@@ -1,0 +1,124 @@
+"""Route decorators that make every handler declare who may call it.
+
+Each handler is declared with an ``Access`` rule; the rule is stored in the
+handler's ``opt`` (so a test can enumerate the rules of every route) and
+enforced by one guard. Object-level checks are the services' job: they filter
+their queries by the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar import delete as _delete
+from litestar import get as _get
+from litestar import patch as _patch
+from litestar import post as _post
+from litestar import put as _put
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+from congress.lib.errors import PROBLEM_MEDIA_TYPE, Forbidden, NotAuthenticated, ProblemDetails
+from congress.lib.security import ALL_ROLES, Principal, Role
+
+ACCESS_KEY = "access"
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """Who may call a route: anyone, or callers holding one of ``roles``."""
+
+    roles: frozenset[Role]
+    public: bool = False
+
+    def allows(self, principal: Principal | None) -> bool:
+        if self.public:
+            return True
+        return principal is not None and principal.role in self.roles
+
+
+PUBLIC = Access(roles=ALL_ROLES, public=True)
+AUTHENTICATED = Access(roles=ALL_ROLES)
+ORGANISER = Access(roles=frozenset({Role.ORGANISER}))
+
+
+def roles(*allowed: Role) -> Access:
+    return Access(roles=frozenset(allowed))
+
+
+def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal | None:
+    user = connection.scope.get("user")
+    return user if isinstance(user, Principal) else None
+
+
+def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    rule = handler.opt.get(ACCESS_KEY)
+    if not isinstance(rule, Access):
+        raise Forbidden("This route declares no access rule", code="no_access_rule")
+    principal = current_principal(connection)
+    if rule.allows(principal):
+        return
+    if principal is None:
+        raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'")
+    raise Forbidden(f"The role '{principal.role}' may not use this route")
+
+
+def _problem(description: str) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=ProblemDetails,
+        description=description,
+        media_type=PROBLEM_MEDIA_TYPE,
+        generate_examples=False,
+    )
+
+
+_ERRORS = {
+    400: "The request is malformed (wrong types, unknown fields, values out of range)",
+    401: "No valid API token was sent",
+    403: "The caller's role may not do this",
+    404: "The object does not exist or is not visible to the caller",
+    409: "The change conflicts with the current state",
+    422: "The request is well-formed but breaks a rule",
+}
+
+
+def _responses(access: Access, extra: tuple[int, ...]) -> dict[int, ResponseSpec]:
+    codes = {400, 404, 422, *extra}
+    if not access.public:
+        codes |= {401, 403}
+    return {code: _problem(_ERRORS[code]) for code in sorted(codes)}
+
+
+def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
+    def make(
+        path: str | list[str] | None = None,
+        *,
+        access: Access,
+        errors: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> Any:
+        opt = dict(kwargs.pop("opt", None) or {})
+        opt[ACCESS_KEY] = access
+        responses = _responses(access, errors)
+        responses.update(kwargs.pop("responses", None) or {})
+        security = [] if access.public else [{"BearerToken": []}]
+        return decorator(
+            path,
+            opt=opt,
+            guards=[access_guard],
+            responses=responses,
+            security=security,
+            **kwargs,
+        )
+
+    return make
+
+
+get = _route(_get)
+post = _route(_post)
+put = _route(_put)
+patch = _route(_patch)
+delete = _route(_delete)
