@@ -23,7 +23,11 @@ from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.congresses.controllers import CongressController, RoomController
 from congress.domain.people.controllers import MembershipController, PersonController
-from congress.domain.programme.controllers import AvailabilityController, FacultyController, ItemController
+from congress.domain.programme.controllers import (
+    AvailabilityController,
+    FacultyController,
+    ItemController,
+)
 from congress.domain.registrations.controllers import RegistrationController
 from congress.domain.schedule.controllers import AssignmentController, VersionController
 from congress.lib import http
@@ -54,12 +58,18 @@ async def health(request: Request[Any, Any, Any]) -> Health:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+            revision = (
+                await conn.execute(text("SELECT version_num FROM alembic_version"))
+            ).scalar_one_or_none()
         database = "ok" if revision else "unmigrated"
     except Exception:  # the health endpoint reports, it does not fail
         log.warning("health check: database unreachable", exc_info=True)
         database = "unreachable"
-    return Health(status="ok" if database == "ok" else "degraded", database=database, version=congress.__version__)
+    return Health(
+        status="ok" if database == "ok" else "degraded",
+        database=database,
+        version=congress.__version__,
+    )
 
 
 ROUTES: list[Any] = [
@@ -109,7 +119,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
             components=Components(
                 security_schemes={
-                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="An API token (cgr_…)")
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="An API token (cgr_…)"
+                    )
                 }
             ),
             create_examples=False,

@@ -31,12 +31,16 @@ def auth_middleware_factory(resolve: Resolver) -> Callable[[ASGIApp], ASGIApp]:
             if header is not None:
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
-                    raise NotAuthenticated("Use 'Authorization: Bearer <token>'", code="bad_authorization_header")
+                    raise NotAuthenticated(
+                        "Use 'Authorization: Bearer <token>'", code="bad_authorization_header"
+                    )
                 maker: async_sessionmaker[AsyncSession] = scope["app"].state[SESSION_MAKER_KEY]
                 async with maker() as session:
                     principal = await resolve(session, token.strip())
                 if principal is None:
-                    raise NotAuthenticated("The token is unknown, revoked or expired", code="invalid_token")
+                    raise NotAuthenticated(
+                        "The token is unknown, revoked or expired", code="invalid_token"
+                    )
             scope["user"] = principal
             await app(scope, receive, send)
 

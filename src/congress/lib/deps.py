@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congress.lib.schema import Page
@@ -41,13 +41,11 @@ class PageParams:
 
 
 def provide_page(
-    limit: Annotated[int, Parameter(ge=1, le=500, description="Page size")] = 50,
-    offset: Annotated[int, Parameter(ge=0, le=10_000_000, description="Rows to skip")] = 0,
+    limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size")] = 50,
+    offset: Annotated[int, QueryParameter(ge=0, le=10_000_000, description="Rows to skip")] = 0,
 ) -> PageParams:
     return PageParams(limit=limit, offset=offset)
 
 
 def page_of(rows: Iterable[T], total: int, page: PageParams, convert: Callable[[T], R]) -> Page[R]:
     return Page(items=[convert(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
-
-

@@ -108,7 +108,9 @@ def _problem_type(code: str) -> str:
     return f"https://congress.invalid/problems/{code.replace('_', '-')}"
 
 
-def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None) -> Response[Any]:
+def problem_response(
+    problem: ProblemDetails, headers: dict[str, str] | None = None
+) -> Response[Any]:
     return Response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,
@@ -145,13 +147,21 @@ def _from_litestar(exc: HTTPException) -> ProblemDetails:
     for cls, (code, title) in codes.items():
         if isinstance(exc, cls):
             return ProblemDetails(
-                type=_problem_type(code), title=title, status=status, code=code, detail=str(exc.detail)
+                type=_problem_type(code),
+                title=title,
+                status=status,
+                code=code,
+                detail=str(exc.detail),
             )
     code = {405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}.get(
         status, "http_error"
     )
     return ProblemDetails(
-        type=_problem_type(code), title=str(exc.detail), status=status, code=code, detail=str(exc.detail)
+        type=_problem_type(code),
+        title=str(exc.detail),
+        status=status,
+        code=code,
+        detail=str(exc.detail),
     )
 
 
@@ -185,4 +195,3 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
             instance=request.url.path,
         )
     return problem_response(problem, headers)
-

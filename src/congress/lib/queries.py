@@ -37,7 +37,9 @@ def _label(model: type[Any]) -> str:
 async def paginate(
     session: AsyncSession, stmt: Select[tuple[M]], limit: int, offset: int
 ) -> tuple[Sequence[M], int]:
-    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    total = (
+        await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
+    ).scalar_one()
     rows = (await session.execute(stmt.limit(limit).offset(offset))).scalars().all()
     return rows, int(total)
 
@@ -67,7 +69,9 @@ def _known_zones() -> frozenset[str]:
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
     if name not in _known_zones():
-        raise InvalidInput(f"'{name}' is not an IANA time zone", code="unknown_time_zone", field="time_zone")
+        raise InvalidInput(
+            f"'{name}' is not an IANA time zone", code="unknown_time_zone", field="time_zone"
+        )
     return zoneinfo.ZoneInfo(name)
 
 
@@ -75,7 +79,9 @@ def aware_utc(value: dt.datetime, field: str) -> dt.datetime:
     """Reject naive datetimes; store everything in UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(
-            f"'{field}' needs a UTC offset (e.g. 2026-06-18T09:00:00+02:00)", code="naive_datetime", field=field
+            f"'{field}' needs a UTC offset (e.g. 2026-06-18T09:00:00+02:00)",
+            code="naive_datetime",
+            field=field,
         )
     return value.astimezone(dt.UTC)
 

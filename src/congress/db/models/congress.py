@@ -7,7 +7,16 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import JsonB
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    Time,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congress.db.base import Base
@@ -43,7 +52,9 @@ class Room(Base):
         CheckConstraint("capacity >= 0", name="capacity"),
     )
 
-    congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
+    congress_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("congress.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(Integer)
     # {"ultrasound_station": 8, "projector": 1}

@@ -14,7 +14,14 @@ from congress.db.models import ApiToken, Person
 from congress.domain.accounts.schemas import Me, TokenCreate, TokenIssued, TokenRead
 from congress.lib.errors import Conflict, InvalidInput, NotFound
 from congress.lib.queries import aware_utc, flush_or_conflict, get_or_404, paginate
-from congress.lib.security import Principal, Role, digest_matches, hash_token, looks_like_token, new_token
+from congress.lib.security import (
+    Principal,
+    Role,
+    digest_matches,
+    hash_token,
+    looks_like_token,
+    new_token,
+)
 
 # Writing last_used_at on every request would turn reads into writes.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -59,15 +66,23 @@ async def issue_token(
     expires_at: dt.datetime | None = None,
 ) -> tuple[str, ApiToken]:
     if role is not Role.ORGANISER and person_id is None:
-        raise InvalidInput(f"A {role} token must name the person it speaks for", code="person_required", field="person_id")
+        raise InvalidInput(
+            f"A {role} token must name the person it speaks for",
+            code="person_required",
+            field="person_id",
+        )
     if person_id is not None:
         await get_or_404(session, Person, person_id)
     if expires_at is not None:
         expires_at = aware_utc(expires_at, "expires_at")
         if expires_at <= dt.datetime.now(dt.UTC):
-            raise InvalidInput("expires_at is in the past", code="expiry_in_past", field="expires_at")
+            raise InvalidInput(
+                "expires_at is in the past", code="expiry_in_past", field="expires_at"
+            )
     token = new_token()
-    row = ApiToken(name=name, role=role, person_id=person_id, digest=hash_token(token), expires_at=expires_at)
+    row = ApiToken(
+        name=name, role=role, person_id=person_id, digest=hash_token(token), expires_at=expires_at
+    )
     session.add(row)
     await flush_or_conflict(session, "The token")
     return token, row
@@ -89,13 +104,17 @@ class TokenService:
         return await paginate(self.session, stmt, limit, offset)
 
     async def create(self, data: TokenCreate) -> TokenIssued:
-        token, row = await issue_token(self.session, data.name, data.role, data.person_id, data.expires_at)
+        token, row = await issue_token(
+            self.session, data.name, data.role, data.person_id, data.expires_at
+        )
         return TokenIssued(token=token, info=token_read(row))
 
     async def revoke(self, token_id: uuid.UUID) -> None:
         row = await get_or_404(self.session, ApiToken, token_id)
         if self.principal is not None and row.id == self.principal.token_id:
-            raise Conflict("A token cannot revoke itself; use another organiser token", code="self_revocation")
+            raise Conflict(
+                "A token cannot revoke itself; use another organiser token", code="self_revocation"
+            )
         if row.revoked_at is None:
             row.revoked_at = dt.datetime.now(dt.UTC)
             await flush_or_conflict(self.session, "Revoking the token")
@@ -106,7 +125,9 @@ class TokenService:
         name = None
         if self.principal.person_id is not None:
             name = (
-                await self.session.execute(select(Person.name).where(Person.id == self.principal.person_id))
+                await self.session.execute(
+                    select(Person.name).where(Person.id == self.principal.person_id)
+                )
             ).scalar_one_or_none()
         return Me(
             token_id=self.principal.token_id,

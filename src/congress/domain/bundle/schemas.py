@@ -32,7 +32,9 @@ class BundleItem(ItemFields):
 
     code: ItemCode
     follows: Annotated[list[ItemCode], Meta(max_length=20)] = msgspec.field(default_factory=list)
-    faculty: Annotated[list[BundleFaculty], Meta(max_length=100)] = msgspec.field(default_factory=list)
+    faculty: Annotated[list[BundleFaculty], Meta(max_length=100)] = msgspec.field(
+        default_factory=list
+    )
 
 
 class BundlePerson(PersonCreate):

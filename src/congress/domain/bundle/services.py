@@ -26,7 +26,7 @@ from congress.db.models import (
 from congress.domain.bundle.schemas import Bundle
 from congress.domain.congresses.services import check_calendar
 from congress.domain.programme.services import check_item
-from congress.lib.errors import CongressError, Conflict, InvalidInput
+from congress.lib.errors import Conflict, CongressError, InvalidInput
 from congress.lib.queries import aware_utc, parse_hhmm, zone
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
@@ -66,9 +66,13 @@ def read_bundle(path: Path) -> Bundle:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise BundleInvalid(source, [BundleProblem("$", f"cannot read the file: {exc.strerror}")]) from exc
+        raise BundleInvalid(
+            source, [BundleProblem("$", f"cannot read the file: {exc.strerror}")]
+        ) from exc
     if size > MAX_BUNDLE_BYTES:
-        raise BundleInvalid(source, [BundleProblem("$", f"file is larger than {MAX_BUNDLE_BYTES} bytes")])
+        raise BundleInvalid(
+            source, [BundleProblem("$", f"file is larger than {MAX_BUNDLE_BYTES} bytes")]
+        )
     raw = path.read_bytes()
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
@@ -96,7 +100,10 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
             problems.append(BundleProblem(path, exc.detail))
 
     guard("$.congress.time_zone", lambda: zone(c.time_zone))
-    guard("$.congress", lambda: check_calendar(c.first_day, c.last_day, c.day_start, c.day_end, c.breaks))
+    guard(
+        "$.congress",
+        lambda: check_calendar(c.first_day, c.last_day, c.day_start, c.day_end, c.breaks),
+    )
 
     rooms = [r.name for r in bundle.rooms]
     for name in sorted(_duplicates(rooms)):
@@ -112,34 +119,58 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
     for i, person in enumerate(bundle.people):
         years = [(m.society, m.year) for m in person.memberships]
         if len(set(years)) != len(years):
-            problems.append(BundleProblem(f"$.people[{i}].memberships", "two memberships of one society in one year"))
+            problems.append(
+                BundleProblem(
+                    f"$.people[{i}].memberships", "two memberships of one society in one year"
+                )
+            )
 
     seen_regs: set[str] = set()
     for i, reg in enumerate(bundle.registrations):
         email = reg.email.strip().lower()
         if email not in known_emails:
-            problems.append(BundleProblem(f"$.registrations[{i}].email", f"no person with email '{reg.email}'"))
+            problems.append(
+                BundleProblem(f"$.registrations[{i}].email", f"no person with email '{reg.email}'")
+            )
         if email in seen_regs:
-            problems.append(BundleProblem(f"$.registrations[{i}].email", f"'{reg.email}' is registered twice"))
+            problems.append(
+                BundleProblem(f"$.registrations[{i}].email", f"'{reg.email}' is registered twice")
+            )
         seen_regs.add(email)
-        guard(f"$.registrations[{i}].registered_at", lambda reg=reg: aware_utc(reg.registered_at, "registered_at"))
+        guard(
+            f"$.registrations[{i}].registered_at",
+            lambda reg=reg: aware_utc(reg.registered_at, "registered_at"),
+        )
 
     fake = Congress(first_day=c.first_day, last_day=c.last_day)
     for i, item in enumerate(bundle.items):
         guard(
             f"$.items[{i}]",
             lambda item=item: check_item(
-                fake, item.kind, item.capacity, item.allowed_windows, item.series, item.series_position
+                fake,
+                item.kind,
+                item.capacity,
+                item.allowed_windows,
+                item.series,
+                item.series_position,
             ),
         )
         for j, before in enumerate(item.follows):
             if before not in known_codes:
-                problems.append(BundleProblem(f"$.items[{i}].follows[{j}]", f"no item with code '{before}'"))
+                problems.append(
+                    BundleProblem(f"$.items[{i}].follows[{j}]", f"no item with code '{before}'")
+                )
             elif before == item.code:
-                problems.append(BundleProblem(f"$.items[{i}].follows[{j}]", "an item cannot follow itself"))
+                problems.append(
+                    BundleProblem(f"$.items[{i}].follows[{j}]", "an item cannot follow itself")
+                )
         for j, f in enumerate(item.faculty):
             if f.email.strip().lower() not in known_emails:
-                problems.append(BundleProblem(f"$.items[{i}].faculty[{j}].email", f"no person with email '{f.email}'"))
+                problems.append(
+                    BundleProblem(
+                        f"$.items[{i}].faculty[{j}].email", f"no person with email '{f.email}'"
+                    )
+                )
     problems.extend(_precedence_cycles(bundle))
 
     for i, window in enumerate(bundle.availability):
@@ -147,7 +178,9 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
         if (window.person is None) == (window.room is None):
             problems.append(BundleProblem(path, "give exactly one of person or room"))
         if window.person is not None and window.person.strip().lower() not in known_emails:
-            problems.append(BundleProblem(f"{path}.person", f"no person with email '{window.person}'"))
+            problems.append(
+                BundleProblem(f"{path}.person", f"no person with email '{window.person}'")
+            )
         if window.room is not None and window.room not in known_rooms:
             problems.append(BundleProblem(f"{path}.room", f"no room named '{window.room}'"))
         guard(f"{path}.starts_at", lambda w=window: aware_utc(w.starts_at, "starts_at"))
@@ -176,19 +209,28 @@ def _precedence_cycles(bundle: Bundle) -> list[BundleProblem]:
             visit(code, [code])
     if not cyclic:
         return []
-    return [BundleProblem("$.items", f"'follows' makes a cycle through {', '.join(sorted(cyclic))}")]
+    return [
+        BundleProblem("$.items", f"'follows' makes a cycle through {', '.join(sorted(cyclic))}")
+    ]
 
 
-async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, replace: bool = False) -> LoadReport:
+async def load_bundle(
+    session: AsyncSession, bundle: Bundle, *, source: str, replace: bool = False
+) -> LoadReport:
     """Validate, then write the congress in the caller's transaction (commit is the caller's)."""
     problems = check_bundle(bundle)
     if problems:
         raise BundleInvalid(source, problems)
     c = bundle.congress
-    existing = (await session.execute(select(Congress).where(Congress.slug == c.slug))).scalar_one_or_none()
+    existing = (
+        await session.execute(select(Congress).where(Congress.slug == c.slug))
+    ).scalar_one_or_none()
     if existing is not None:
         if not replace:
-            raise Conflict(f"A congress with slug '{c.slug}' exists; load with replace to overwrite it", code="slug_taken")
+            raise Conflict(
+                f"A congress with slug '{c.slug}' exists; load with replace to overwrite it",
+                code="slug_taken",
+            )
         await session.execute(delete(Congress).where(Congress.id == existing.id))
         await session.flush()
 
@@ -225,12 +267,16 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
     people: dict[str, Person] = {}
     for chunk_start in range(0, len(emails), 1000):
         chunk = emails[chunk_start : chunk_start + 1000]
-        for person in (await session.execute(select(Person).where(Person.email.in_(chunk)))).scalars():
+        for person in (
+            await session.execute(select(Person).where(Person.email.in_(chunk)))
+        ).scalars():
             people[person.email] = person
     new_people = 0
     for spec, email in zip(bundle.people, emails, strict=True):
         if email not in people:
-            people[email] = Person(name=spec.name, email=email, institution=spec.institution, country=spec.country)
+            people[email] = Person(
+                name=spec.name, email=email, institution=spec.institution, country=spec.country
+            )
             session.add(people[email])
             new_people += 1
     await session.flush()
@@ -240,7 +286,9 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
     for chunk_start in range(0, len(person_ids), 1000):
         chunk_ids = person_ids[chunk_start : chunk_start + 1000]
         rows = await session.execute(
-            select(Membership.person_id, Membership.society, Membership.year).where(Membership.person_id.in_(chunk_ids))
+            select(Membership.person_id, Membership.society, Membership.year).where(
+                Membership.person_id.in_(chunk_ids)
+            )
         )
         held.update((pid, str(soc), year) for pid, soc, year in rows.tuples())
     new_memberships = 0
@@ -250,7 +298,9 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             key = (person.id, str(m.society), m.year)
             if key not in held:
                 held.add(key)
-                session.add(Membership(person_id=person.id, society=m.society, type=m.type, year=m.year))
+                session.add(
+                    Membership(person_id=person.id, society=m.society, type=m.type, year=m.year)
+                )
                 new_memberships += 1
 
     for reg in bundle.registrations:
@@ -277,7 +327,9 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             expected_attendance=spec.expected_attendance,
             capacity=spec.capacity,
             runs=spec.runs,
-            required_equipment={str(k): v for k, v in sorted(spec.required_equipment.items()) if v > 0},
+            required_equipment={
+                str(k): v for k, v in sorted(spec.required_equipment.items()) if v > 0
+            },
             allowed_windows=[msgspec.to_builtins(w) for w in spec.allowed_windows],
             series=spec.series,
             series_position=spec.series_position,
@@ -291,7 +343,11 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
         for before in dict.fromkeys(spec.follows):
             session.add(ItemPrecedence(before_id=items[before].id, after_id=item.id))
         for f in {(f.email.strip().lower(), f.role): f for f in spec.faculty}.values():
-            session.add(FacultyLink(item_id=item.id, person_id=people[f.email.strip().lower()].id, role=f.role))
+            session.add(
+                FacultyLink(
+                    item_id=item.id, person_id=people[f.email.strip().lower()].id, role=f.role
+                )
+            )
             links += 1
 
     for window in bundle.availability:

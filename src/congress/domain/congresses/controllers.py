@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.congresses.schemas import (
@@ -18,21 +18,32 @@ from congress.domain.congresses.schemas import (
     RoomRead,
     RoomUpdate,
 )
-from congress.domain.congresses.services import CongressService, RoomService, congress_read, room_read
+from congress.domain.congresses.services import (
+    CongressService,
+    RoomService,
+    congress_read,
+    room_read,
+)
 from congress.enums import Equipment
 from congress.lib import http
 from congress.lib.deps import PageParams, page_of
 from congress.lib.schema import Page
 from congress.lib.security import Principal
 
-SearchText = Annotated[str | None, Parameter(max_length=100, description="Part of the name or slug")]
+SearchText = Annotated[
+    str | None, QueryParameter(max_length=100, description="Part of the name or slug")
+]
 
 
-def provide_congresses(db_session: AsyncSession, principal: Principal | None) -> CongressService:
+def provide_congresses(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> CongressService:
     return CongressService(db_session, principal)
 
 
-def provide_rooms(db_session: AsyncSession, principal: Principal | None) -> RoomService:
+def provide_rooms(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> RoomService:
     return RoomService(db_session, principal)
 
 
@@ -43,27 +54,43 @@ class CongressController(Controller):
 
     @http.get("/", access=http.PUBLIC, summary="List congresses")
     async def list_congresses(
-        self, congresses: CongressService, page: PageParams, q: SearchText = None
+        self,
+        congresses: NamedDependency[CongressService],
+        page: NamedDependency[PageParams],
+        q: SearchText = None,
     ) -> Page[CongressRead]:
         rows, total = await congresses.list(page.limit, page.offset, q)
         return page_of(rows, total, page, congress_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Create a congress")
-    async def create_congress(self, congresses: CongressService, data: CongressCreate) -> CongressRead:
+    async def create_congress(
+        self, congresses: NamedDependency[CongressService], data: JSONBody[CongressCreate]
+    ) -> CongressRead:
         return congress_read(await congresses.create(data))
 
     @http.get("/{congress_id:uuid}", access=http.PUBLIC, summary="Read a congress")
-    async def get_congress(self, congresses: CongressService, congress_id: uuid.UUID) -> CongressRead:
+    async def get_congress(
+        self, congresses: NamedDependency[CongressService], congress_id: FromPath[uuid.UUID]
+    ) -> CongressRead:
         return congress_read(await congresses.get(congress_id))
 
-    @http.patch("/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a congress")
+    @http.patch(
+        "/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a congress"
+    )
     async def update_congress(
-        self, congresses: CongressService, congress_id: uuid.UUID, data: CongressUpdate
+        self,
+        congresses: NamedDependency[CongressService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[CongressUpdate],
     ) -> CongressRead:
         return congress_read(await congresses.update(congress_id, data))
 
-    @http.delete("/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a congress")
-    async def delete_congress(self, congresses: CongressService, congress_id: uuid.UUID) -> None:
+    @http.delete(
+        "/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a congress"
+    )
+    async def delete_congress(
+        self, congresses: NamedDependency[CongressService], congress_id: FromPath[uuid.UUID]
+    ) -> None:
         await congresses.delete(congress_id)
 
 
@@ -75,29 +102,50 @@ class RoomController(Controller):
     @http.get("/", access=http.AUTHENTICATED, summary="List the rooms of a congress")
     async def list_rooms(
         self,
-        rooms: RoomService,
-        congress_id: uuid.UUID,
-        page: PageParams,
-        min_capacity: Annotated[int | None, Parameter(ge=0, le=1_000_000)] = None,
-        equipment: Equipment | None = None,
+        rooms: NamedDependency[RoomService],
+        congress_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        min_capacity: Annotated[int | None, QueryParameter(ge=0, le=1_000_000)] = None,
+        equipment: FromQuery[Equipment | None] = None,
     ) -> Page[RoomRead]:
-        rows, total = await rooms.list(congress_id, page.limit, page.offset, min_capacity, equipment)
+        rows, total = await rooms.list(
+            congress_id, page.limit, page.offset, min_capacity, equipment
+        )
         return page_of(rows, total, page, room_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a room")
-    async def create_room(self, rooms: RoomService, congress_id: uuid.UUID, data: RoomCreate) -> RoomRead:
+    async def create_room(
+        self,
+        rooms: NamedDependency[RoomService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[RoomCreate],
+    ) -> RoomRead:
         return room_read(await rooms.create(congress_id, data))
 
     @http.get("/{room_id:uuid}", access=http.AUTHENTICATED, summary="Read a room")
-    async def get_room(self, rooms: RoomService, congress_id: uuid.UUID, room_id: uuid.UUID) -> RoomRead:
+    async def get_room(
+        self,
+        rooms: NamedDependency[RoomService],
+        congress_id: FromPath[uuid.UUID],
+        room_id: FromPath[uuid.UUID],
+    ) -> RoomRead:
         return room_read(await rooms.get(congress_id, room_id))
 
     @http.patch("/{room_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a room")
     async def update_room(
-        self, rooms: RoomService, congress_id: uuid.UUID, room_id: uuid.UUID, data: RoomUpdate
+        self,
+        rooms: NamedDependency[RoomService],
+        congress_id: FromPath[uuid.UUID],
+        room_id: FromPath[uuid.UUID],
+        data: JSONBody[RoomUpdate],
     ) -> RoomRead:
         return room_read(await rooms.update(congress_id, room_id, data))
 
     @http.delete("/{room_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a room")
-    async def delete_room(self, rooms: RoomService, congress_id: uuid.UUID, room_id: uuid.UUID) -> None:
+    async def delete_room(
+        self,
+        rooms: NamedDependency[RoomService],
+        congress_id: FromPath[uuid.UUID],
+        room_id: FromPath[uuid.UUID],
+    ) -> None:
         await rooms.delete(congress_id, room_id)

@@ -25,7 +25,15 @@ from congress.domain.congresses.schemas import (
 )
 from congress.enums import Equipment
 from congress.lib.errors import Conflict, InvalidInput
-from congress.lib.queries import changes, flush_or_conflict, get_or_404, hhmm, paginate, parse_hhmm, zone
+from congress.lib.queries import (
+    changes,
+    flush_or_conflict,
+    get_or_404,
+    hhmm,
+    paginate,
+    parse_hhmm,
+    zone,
+)
 from congress.lib.security import Principal
 
 MAX_CONGRESS_DAYS = 14
@@ -64,16 +72,26 @@ def room_read(r: Room) -> RoomRead:
 
 
 def check_calendar(
-    first_day: dt.date, last_day: dt.date, day_start: str, day_end: str, breaks: Sequence[BreakWindow]
+    first_day: dt.date,
+    last_day: dt.date,
+    day_start: str,
+    day_end: str,
+    breaks: Sequence[BreakWindow],
 ) -> None:
     if last_day < first_day:
-        raise InvalidInput("last_day is before first_day", code="days_out_of_order", field="last_day")
+        raise InvalidInput(
+            "last_day is before first_day", code="days_out_of_order", field="last_day"
+        )
     if (last_day - first_day).days + 1 > MAX_CONGRESS_DAYS:
         raise InvalidInput(
-            f"A congress lasts at most {MAX_CONGRESS_DAYS} days", code="congress_too_long", field="last_day"
+            f"A congress lasts at most {MAX_CONGRESS_DAYS} days",
+            code="congress_too_long",
+            field="last_day",
         )
     if parse_hhmm(day_end) <= parse_hhmm(day_start):
-        raise InvalidInput("day_end must be after day_start", code="window_out_of_order", field="day_end")
+        raise InvalidInput(
+            "day_end must be after day_start", code="window_out_of_order", field="day_end"
+        )
     for b in breaks:
         if not (day_start <= b.start < b.end <= day_end):
             raise InvalidInput(
@@ -108,7 +126,9 @@ class CongressService:
     async def by_slug(self, slug: str) -> Congress:
         from congress.lib.errors import NotFound
 
-        found = (await self.session.execute(select(Congress).where(Congress.slug == slug))).scalar_one_or_none()
+        found = (
+            await self.session.execute(select(Congress).where(Congress.slug == slug))
+        ).scalar_one_or_none()
         if found is None:
             raise NotFound(f"No congress '{slug}'")
         return found
@@ -116,7 +136,9 @@ class CongressService:
     async def create(self, data: CongressCreate) -> Congress:
         zone(data.time_zone)
         check_calendar(data.first_day, data.last_day, data.day_start, data.day_end, data.breaks)
-        exists = (await self.session.execute(select(Congress.id).where(Congress.slug == data.slug))).first()
+        exists = (
+            await self.session.execute(select(Congress.id).where(Congress.slug == data.slug))
+        ).first()
         if exists:
             raise Conflict(f"A congress with slug '{data.slug}' exists", code="slug_taken")
         congress = Congress(
@@ -193,7 +215,9 @@ class RoomService:
     async def get(self, congress_id: uuid.UUID, room_id: uuid.UUID) -> Room:
         return await get_or_404(self.session, Room, room_id, Room.congress_id == congress_id)
 
-    async def _name_free(self, congress_id: uuid.UUID, name: str, room_id: uuid.UUID | None = None) -> None:
+    async def _name_free(
+        self, congress_id: uuid.UUID, name: str, room_id: uuid.UUID | None = None
+    ) -> None:
         stmt = select(Room.id).where(Room.congress_id == congress_id, Room.name == name)
         if room_id is not None:
             stmt = stmt.where(Room.id != room_id)
@@ -229,4 +253,6 @@ class RoomService:
     async def delete(self, congress_id: uuid.UUID, room_id: uuid.UUID) -> None:
         room = await self.get(congress_id, room_id)
         await self.session.delete(room)
-        await flush_or_conflict(self.session, "Deleting the room (it is used in a schedule version)")
+        await flush_or_conflict(
+            self.session, "Deleting the room (it is used in a schedule version)"
+        )

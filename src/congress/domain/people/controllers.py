@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.people.schemas import (
@@ -18,21 +18,30 @@ from congress.domain.people.schemas import (
     PersonRead,
     PersonUpdate,
 )
-from congress.domain.people.services import MembershipService, PersonService, membership_read, person_read
+from congress.domain.people.services import (
+    MembershipService,
+    PersonService,
+    membership_read,
+    person_read,
+)
 from congress.enums import Society
 from congress.lib import http
 from congress.lib.deps import PageParams, page_of
 from congress.lib.schema import Page
 from congress.lib.security import Principal
 
-YearFilter = Annotated[int | None, Parameter(ge=1900, le=2200)]
+YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200)]
 
 
-def provide_people(db_session: AsyncSession, principal: Principal | None) -> PersonService:
+def provide_people(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> PersonService:
     return PersonService(db_session, principal)
 
 
-def provide_memberships(db_session: AsyncSession, principal: Principal | None) -> MembershipService:
+def provide_memberships(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> MembershipService:
     return MembershipService(db_session, principal)
 
 
@@ -41,35 +50,57 @@ class PersonController(Controller):
     tags = ["People"]
     dependencies = {"people": Provide(provide_people, sync_to_thread=False)}
 
-    @http.get("/", access=http.AUTHENTICATED, summary="List people (others than organisers see only themselves)")
+    @http.get(
+        "/",
+        access=http.AUTHENTICATED,
+        summary="List people (others than organisers see only themselves)",
+    )
     async def list_people(
         self,
-        people: PersonService,
-        page: PageParams,
-        q: Annotated[str | None, Parameter(max_length=100, description="Part of name or email")] = None,
-        country: Annotated[str | None, Parameter(pattern=r"^[A-Z]{2}$")] = None,
-        society: Society | None = None,
+        people: NamedDependency[PersonService],
+        page: NamedDependency[PageParams],
+        q: Annotated[
+            str | None, QueryParameter(max_length=100, description="Part of name or email")
+        ] = None,
+        country: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$")] = None,
+        society: FromQuery[Society | None] = None,
         year: YearFilter = None,
     ) -> Page[PersonRead]:
         rows, total = await people.list(page.limit, page.offset, q, country, society, year)
         return page_of(rows, total, page, person_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a person")
-    async def create_person(self, people: PersonService, data: PersonCreate) -> PersonRead:
+    async def create_person(
+        self, people: NamedDependency[PersonService], data: JSONBody[PersonCreate]
+    ) -> PersonRead:
         return person_read(await people.create(data))
 
     @http.get("/{person_id:uuid}", access=http.AUTHENTICATED, summary="Read a person")
-    async def get_person(self, people: PersonService, person_id: uuid.UUID) -> PersonRead:
+    async def get_person(
+        self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]
+    ) -> PersonRead:
         return person_read(await people.get(person_id))
 
     @http.patch(
-        "/{person_id:uuid}", access=http.AUTHENTICATED, errors=(409,), summary="Change a person (self: name, institution, country)"
+        "/{person_id:uuid}",
+        access=http.AUTHENTICATED,
+        errors=(409,),
+        summary="Change a person (self: name, institution, country)",
     )
-    async def update_person(self, people: PersonService, person_id: uuid.UUID, data: PersonUpdate) -> PersonRead:
+    async def update_person(
+        self,
+        people: NamedDependency[PersonService],
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[PersonUpdate],
+    ) -> PersonRead:
         return person_read(await people.update(person_id, data))
 
-    @http.delete("/{person_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a person")
-    async def delete_person(self, people: PersonService, person_id: uuid.UUID) -> None:
+    @http.delete(
+        "/{person_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a person"
+    )
+    async def delete_person(
+        self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]
+    ) -> None:
         await people.delete(person_id)
 
 
@@ -81,10 +112,10 @@ class MembershipController(Controller):
     @http.get("/", access=http.AUTHENTICATED, summary="List a person's memberships")
     async def list_memberships(
         self,
-        memberships: MembershipService,
-        person_id: uuid.UUID,
-        page: PageParams,
-        society: Society | None = None,
+        memberships: NamedDependency[MembershipService],
+        person_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        society: FromQuery[Society | None] = None,
         year: YearFilter = None,
     ) -> Page[MembershipRead]:
         rows, total = await memberships.list(person_id, page.limit, page.offset, society, year)
@@ -92,24 +123,39 @@ class MembershipController(Controller):
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Record a membership")
     async def create_membership(
-        self, memberships: MembershipService, person_id: uuid.UUID, data: MembershipCreate
+        self,
+        memberships: NamedDependency[MembershipService],
+        person_id: FromPath[uuid.UUID],
+        data: JSONBody[MembershipCreate],
     ) -> MembershipRead:
         return membership_read(await memberships.create(person_id, data))
 
     @http.get("/{membership_id:uuid}", access=http.AUTHENTICATED, summary="Read a membership")
     async def get_membership(
-        self, memberships: MembershipService, person_id: uuid.UUID, membership_id: uuid.UUID
+        self,
+        memberships: NamedDependency[MembershipService],
+        person_id: FromPath[uuid.UUID],
+        membership_id: FromPath[uuid.UUID],
     ) -> MembershipRead:
         return membership_read(await memberships.get(person_id, membership_id))
 
-    @http.patch("/{membership_id:uuid}", access=http.ORGANISER, summary="Change a membership's type")
+    @http.patch(
+        "/{membership_id:uuid}", access=http.ORGANISER, summary="Change a membership's type"
+    )
     async def update_membership(
-        self, memberships: MembershipService, person_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipUpdate
+        self,
+        memberships: NamedDependency[MembershipService],
+        person_id: FromPath[uuid.UUID],
+        membership_id: FromPath[uuid.UUID],
+        data: JSONBody[MembershipUpdate],
     ) -> MembershipRead:
         return membership_read(await memberships.update(person_id, membership_id, data))
 
     @http.delete("/{membership_id:uuid}", access=http.ORGANISER, summary="Delete a membership")
     async def delete_membership(
-        self, memberships: MembershipService, person_id: uuid.UUID, membership_id: uuid.UUID
+        self,
+        memberships: NamedDependency[MembershipService],
+        person_id: FromPath[uuid.UUID],
+        membership_id: FromPath[uuid.UUID],
     ) -> None:
         await memberships.delete(person_id, membership_id)

@@ -6,8 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import Provide
-from litestar.params import Parameter
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.programme.schemas import (
@@ -28,15 +28,21 @@ from congress.lib.schema import Page
 from congress.lib.security import Principal
 
 
-def provide_items(db_session: AsyncSession, principal: Principal | None) -> ItemService:
+def provide_items(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> ItemService:
     return ItemService(db_session, principal)
 
 
-def provide_faculty(db_session: AsyncSession, principal: Principal | None) -> FacultyService:
+def provide_faculty(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> FacultyService:
     return FacultyService(db_session, principal)
 
 
-def provide_availability(db_session: AsyncSession, principal: Principal | None) -> AvailabilityService:
+def provide_availability(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> AvailabilityService:
     return AvailabilityService(db_session, principal)
 
 
@@ -48,33 +54,62 @@ class ItemController(Controller):
     @http.get("/", access=http.AUTHENTICATED, summary="List programme items")
     async def list_items(
         self,
-        items: ItemService,
-        congress_id: uuid.UUID,
-        page: PageParams,
-        kind: ItemKind | None = None,
-        topic: Annotated[str | None, Parameter(max_length=64)] = None,
-        q: Annotated[str | None, Parameter(max_length=100, description="Part of title or code")] = None,
-        person_id: Annotated[uuid.UUID | None, Parameter(description="Items this person is faculty of")] = None,
+        items: NamedDependency[ItemService],
+        congress_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        kind: FromQuery[ItemKind | None] = None,
+        topic: Annotated[str | None, QueryParameter(max_length=64)] = None,
+        q: Annotated[
+            str | None, QueryParameter(max_length=100, description="Part of title or code")
+        ] = None,
+        person_id: Annotated[
+            uuid.UUID | None, QueryParameter(description="Items this person is faculty of")
+        ] = None,
     ) -> Page[ItemRead]:
-        rows, total = await items.list(congress_id, page.limit, page.offset, kind, topic, q, person_id)
+        rows, total = await items.list(
+            congress_id, page.limit, page.offset, kind, topic, q, person_id
+        )
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a programme item")
-    async def create_item(self, items: ItemService, congress_id: uuid.UUID, data: ItemCreate) -> ItemRead:
+    async def create_item(
+        self,
+        items: NamedDependency[ItemService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[ItemCreate],
+    ) -> ItemRead:
         return await items.create(congress_id, data)
 
     @http.get("/{item_id:uuid}", access=http.AUTHENTICATED, summary="Read a programme item")
-    async def get_item(self, items: ItemService, congress_id: uuid.UUID, item_id: uuid.UUID) -> ItemRead:
+    async def get_item(
+        self,
+        items: NamedDependency[ItemService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+    ) -> ItemRead:
         return await items.get(congress_id, item_id)
 
-    @http.patch("/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a programme item")
+    @http.patch(
+        "/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a programme item"
+    )
     async def update_item(
-        self, items: ItemService, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate
+        self,
+        items: NamedDependency[ItemService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+        data: JSONBody[ItemUpdate],
     ) -> ItemRead:
         return await items.update(congress_id, item_id, data)
 
-    @http.delete("/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a programme item")
-    async def delete_item(self, items: ItemService, congress_id: uuid.UUID, item_id: uuid.UUID) -> None:
+    @http.delete(
+        "/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a programme item"
+    )
+    async def delete_item(
+        self,
+        items: NamedDependency[ItemService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+    ) -> None:
         await items.delete(congress_id, item_id)
 
 
@@ -86,30 +121,44 @@ class FacultyController(Controller):
     @http.get("/", access=http.AUTHENTICATED, summary="List an item's faculty")
     async def list_faculty(
         self,
-        faculty: FacultyService,
-        congress_id: uuid.UUID,
-        item_id: uuid.UUID,
-        page: PageParams,
-        role: FacultyRole | None = None,
+        faculty: NamedDependency[FacultyService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        role: FromQuery[FacultyRole | None] = None,
     ) -> Page[FacultyRead]:
         rows, total = await faculty.list(congress_id, item_id, page.limit, page.offset, role)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
-    @http.post("/", access=http.ORGANISER, errors=(409,), summary="Link a person to an item in a role")
+    @http.post(
+        "/", access=http.ORGANISER, errors=(409,), summary="Link a person to an item in a role"
+    )
     async def create_faculty(
-        self, faculty: FacultyService, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate
+        self,
+        faculty: NamedDependency[FacultyService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+        data: JSONBody[FacultyCreate],
     ) -> FacultyRead:
         return await faculty.create(congress_id, item_id, data)
 
     @http.get("/{link_id:uuid}", access=http.AUTHENTICATED, summary="Read a faculty link")
     async def get_faculty(
-        self, faculty: FacultyService, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID
+        self,
+        faculty: NamedDependency[FacultyService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+        link_id: FromPath[uuid.UUID],
     ) -> FacultyRead:
         return await faculty.get(congress_id, item_id, link_id)
 
     @http.delete("/{link_id:uuid}", access=http.ORGANISER, summary="Remove a faculty link")
     async def delete_faculty(
-        self, faculty: FacultyService, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID
+        self,
+        faculty: NamedDependency[FacultyService],
+        congress_id: FromPath[uuid.UUID],
+        item_id: FromPath[uuid.UUID],
+        link_id: FromPath[uuid.UUID],
     ) -> None:
         await faculty.delete(congress_id, item_id, link_id)
 
@@ -119,43 +168,62 @@ class AvailabilityController(Controller):
     tags = ["Availability"]
     dependencies = {"availability": Provide(provide_availability, sync_to_thread=False)}
 
-    @http.get("/", access=http.AUTHENTICATED, summary="List availability windows (others than organisers: their own)")
+    @http.get(
+        "/",
+        access=http.AUTHENTICATED,
+        summary="List availability windows (others than organisers: their own)",
+    )
     async def list_availability(
         self,
-        availability: AvailabilityService,
-        congress_id: uuid.UUID,
-        page: PageParams,
-        person_id: uuid.UUID | None = None,
-        room_id: uuid.UUID | None = None,
-        kind: AvailabilityKind | None = None,
+        availability: NamedDependency[AvailabilityService],
+        congress_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        person_id: FromQuery[uuid.UUID | None] = None,
+        room_id: FromQuery[uuid.UUID | None] = None,
+        kind: FromQuery[AvailabilityKind | None] = None,
     ) -> Page[AvailabilityRead]:
-        rows, total = await availability.list(congress_id, page.limit, page.offset, person_id, room_id, kind)
+        rows, total = await availability.list(
+            congress_id, page.limit, page.offset, person_id, room_id, kind
+        )
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
-    @http.post("/", access=http.AUTHENTICATED, summary="Record a window (others than organisers: their own)")
+    @http.post(
+        "/",
+        access=http.AUTHENTICATED,
+        summary="Record a window (others than organisers: their own)",
+    )
     async def create_availability(
-        self, availability: AvailabilityService, congress_id: uuid.UUID, data: AvailabilityCreate
+        self,
+        availability: NamedDependency[AvailabilityService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[AvailabilityCreate],
     ) -> AvailabilityRead:
         return await availability.create(congress_id, data)
 
     @http.get("/{availability_id:uuid}", access=http.AUTHENTICATED, summary="Read a window")
     async def get_availability(
-        self, availability: AvailabilityService, congress_id: uuid.UUID, availability_id: uuid.UUID
+        self,
+        availability: NamedDependency[AvailabilityService],
+        congress_id: FromPath[uuid.UUID],
+        availability_id: FromPath[uuid.UUID],
     ) -> AvailabilityRead:
         return await availability.get(congress_id, availability_id)
 
     @http.patch("/{availability_id:uuid}", access=http.AUTHENTICATED, summary="Change a window")
     async def update_availability(
         self,
-        availability: AvailabilityService,
-        congress_id: uuid.UUID,
-        availability_id: uuid.UUID,
-        data: AvailabilityUpdate,
+        availability: NamedDependency[AvailabilityService],
+        congress_id: FromPath[uuid.UUID],
+        availability_id: FromPath[uuid.UUID],
+        data: JSONBody[AvailabilityUpdate],
     ) -> AvailabilityRead:
         return await availability.update(congress_id, availability_id, data)
 
     @http.delete("/{availability_id:uuid}", access=http.AUTHENTICATED, summary="Delete a window")
     async def delete_availability(
-        self, availability: AvailabilityService, congress_id: uuid.UUID, availability_id: uuid.UUID
+        self,
+        availability: NamedDependency[AvailabilityService],
+        congress_id: FromPath[uuid.UUID],
+        availability_id: FromPath[uuid.UUID],
     ) -> None:
         await availability.delete(congress_id, availability_id)

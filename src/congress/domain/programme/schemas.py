@@ -13,7 +13,9 @@ from congress.domain.congresses.schemas import EquipmentCounts
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib.schema import LocalTime, LongText, Minutes, NonNegative, ShortText, Struct, Topic
 
-ItemCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")]
+ItemCode = Annotated[
+    str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")
+]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
 Topics = Annotated[list[Topic], Meta(max_length=20)]
 Runs = Annotated[int, Meta(ge=1, le=20)]

@@ -14,7 +14,15 @@ import msgspec
 from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congress.db.models import Availability, Congress, FacultyLink, ItemPrecedence, Person, ProgrammeItem, Room
+from congress.db.models import (
+    Availability,
+    Congress,
+    FacultyLink,
+    ItemPrecedence,
+    Person,
+    ProgrammeItem,
+    Room,
+)
 from congress.domain.programme.schemas import (
     AvailabilityCreate,
     AvailabilityRead,
@@ -39,23 +47,32 @@ def _check_windows(congress: Congress, windows: Iterable[DayWindow]) -> None:
     for w in windows:
         if not congress.first_day <= w.day <= congress.last_day:
             raise InvalidInput(
-                f"Allowed window on {w.day} is outside the congress days", code="window_outside_congress",
+                f"Allowed window on {w.day} is outside the congress days",
+                code="window_outside_congress",
                 field="allowed_windows",
             )
         if w.end <= w.start:
             raise InvalidInput(
-                f"Allowed window {w.start}-{w.end} ends before it starts", code="window_out_of_order",
+                f"Allowed window {w.start}-{w.end} ends before it starts",
+                code="window_out_of_order",
                 field="allowed_windows",
             )
 
 
-def check_item(congress: Congress, kind: ItemKind, capacity: int | None, windows: Iterable[DayWindow],
-                series: str | None, series_position: int | None) -> None:
+def check_item(
+    congress: Congress,
+    kind: ItemKind,
+    capacity: int | None,
+    windows: Iterable[DayWindow],
+    series: str | None,
+    series_position: int | None,
+) -> None:
     _check_windows(congress, windows)
     if kind is ItemKind.HANDS_ON_WORKSHOP and not capacity:
         raise InvalidInput(
             "A hands-on workshop needs a capacity (stations x trainees per station)",
-            code="workshop_capacity_required", field="capacity",
+            code="workshop_capacity_required",
+            field="capacity",
         )
     if series_position is not None and not series:
         raise InvalidInput("series_position needs a series", code="series_required", field="series")
@@ -84,7 +101,9 @@ class ItemService:
             for link, name in links.tuples():
                 faculty[link.item_id].append(faculty_read(link, name))
             precedences = await self.session.execute(
-                select(ItemPrecedence).where(ItemPrecedence.after_id.in_(ids)).order_by(ItemPrecedence.before_id)
+                select(ItemPrecedence)
+                .where(ItemPrecedence.after_id.in_(ids))
+                .order_by(ItemPrecedence.before_id)
             )
             for p in precedences.scalars():
                 follows[p.after_id].append(p.before_id)
@@ -126,10 +145,14 @@ class ItemService:
         if kind is not None:
             stmt = stmt.where(ProgrammeItem.kind == kind)
         if q:
-            stmt = stmt.where(ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%"))
+            stmt = stmt.where(
+                ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%")
+            )
         if person_id is not None:
             stmt = stmt.where(
-                ProgrammeItem.id.in_(select(FacultyLink.item_id).where(FacultyLink.person_id == person_id))
+                ProgrammeItem.id.in_(
+                    select(FacultyLink.item_id).where(FacultyLink.person_id == person_id)
+                )
             )
         stmt = stmt.order_by(ProgrammeItem.code, ProgrammeItem.title, ProgrammeItem.id)
         if topic:
@@ -140,24 +163,34 @@ class ItemService:
         return await self.reads(rows_page), total
 
     async def get_row(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
-        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
+        return await get_or_404(
+            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
+        )
 
     async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ItemRead:
         return (await self.reads([await self.get_row(congress_id, item_id)]))[0]
 
-    async def _code_free(self, congress_id: uuid.UUID, code: str | None, item_id: uuid.UUID | None = None) -> None:
+    async def _code_free(
+        self, congress_id: uuid.UUID, code: str | None, item_id: uuid.UUID | None = None
+    ) -> None:
         if code is None:
             return
-        stmt = select(ProgrammeItem.id).where(ProgrammeItem.congress_id == congress_id, ProgrammeItem.code == code)
+        stmt = select(ProgrammeItem.id).where(
+            ProgrammeItem.congress_id == congress_id, ProgrammeItem.code == code
+        )
         if item_id is not None:
             stmt = stmt.where(ProgrammeItem.id != item_id)
         if (await self.session.execute(stmt)).first():
             raise Conflict(f"Another item has the code '{code}'", code="item_code_taken")
 
-    async def _set_follows(self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]) -> None:
+    async def _set_follows(
+        self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]
+    ) -> None:
         unique = list(dict.fromkeys(before_ids))
         if item_id in unique:
-            raise InvalidInput("An item cannot follow itself", code="precedence_cycle", field="follows")
+            raise InvalidInput(
+                "An item cannot follow itself", code="precedence_cycle", field="follows"
+            )
         if unique:
             found = set(
                 (
@@ -172,16 +205,21 @@ class ItemService:
             if missing:
                 raise InvalidInput(
                     f"follows names items not in this congress: {', '.join(missing)}",
-                    code="unknown_item", field="follows",
+                    code="unknown_item",
+                    field="follows",
                 )
         await self.session.execute(delete(ItemPrecedence).where(ItemPrecedence.after_id == item_id))
         edges = (
-            await self.session.execute(
-                select(ItemPrecedence.before_id, ItemPrecedence.after_id)
-                .join(ProgrammeItem, ProgrammeItem.id == ItemPrecedence.after_id)
-                .where(ProgrammeItem.congress_id == congress_id)
+            (
+                await self.session.execute(
+                    select(ItemPrecedence.before_id, ItemPrecedence.after_id)
+                    .join(ProgrammeItem, ProgrammeItem.id == ItemPrecedence.after_id)
+                    .where(ProgrammeItem.congress_id == congress_id)
+                )
             )
-        ).tuples().all()
+            .tuples()
+            .all()
+        )
         graph: dict[uuid.UUID, list[uuid.UUID]] = defaultdict(list)
         for before, after in edges:
             graph[before].append(after)
@@ -196,7 +234,9 @@ class ItemService:
         cyclic = [str(b) for b in unique if b in reachable]
         if cyclic:
             raise InvalidInput(
-                f"follows would make a cycle through {', '.join(cyclic)}", code="precedence_cycle", field="follows"
+                f"follows would make a cycle through {', '.join(cyclic)}",
+                code="precedence_cycle",
+                field="follows",
             )
         for before in unique:
             self.session.add(ItemPrecedence(before_id=before, after_id=item_id))
@@ -211,7 +251,9 @@ class ItemService:
             "expected_attendance": data.expected_attendance,
             "capacity": data.capacity,
             "runs": data.runs,
-            "required_equipment": {str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0},
+            "required_equipment": {
+                str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0
+            },
             "allowed_windows": [msgspec.to_builtins(w) for w in data.allowed_windows],
             "series": data.series,
             "series_position": data.series_position,
@@ -219,7 +261,14 @@ class ItemService:
 
     async def create(self, congress_id: uuid.UUID, data: ItemCreate) -> ItemRead:
         congress = await self._congress(congress_id)
-        check_item(congress, data.kind, data.capacity, data.allowed_windows, data.series, data.series_position)
+        check_item(
+            congress,
+            data.kind,
+            data.capacity,
+            data.allowed_windows,
+            data.series,
+            data.series_position,
+        )
         await self._code_free(congress_id, data.code)
         item = ProgrammeItem(congress_id=congress_id, code=data.code, **self._fields(data))
         self.session.add(item)
@@ -228,7 +277,9 @@ class ItemService:
         await flush_or_conflict(self.session, "The item's order")
         return await self.get(congress_id, item.id)
 
-    async def update(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate) -> ItemRead:
+    async def update(
+        self, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate
+    ) -> ItemRead:
         congress = await self._congress(congress_id)
         item = await self.get_row(congress_id, item_id)
         values = changes(data)
@@ -239,7 +290,9 @@ class ItemService:
             values["required_equipment"] = {
                 str(k): v for k, v in sorted(values["required_equipment"].items()) if v > 0
             }
-        windows = values.get("allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows])
+        windows = values.get(
+            "allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows]
+        )
         check_item(
             congress,
             values.get("kind", item.kind),
@@ -266,7 +319,13 @@ class ItemService:
 
 
 def faculty_read(link: FacultyLink, person_name: str) -> FacultyRead:
-    return FacultyRead(id=link.id, item_id=link.item_id, person_id=link.person_id, person_name=person_name, role=link.role)
+    return FacultyRead(
+        id=link.id,
+        item_id=link.item_id,
+        person_id=link.person_id,
+        person_name=person_name,
+        role=link.role,
+    )
 
 
 @dataclass(slots=True)
@@ -275,10 +334,17 @@ class FacultyService:
     principal: Principal | None
 
     async def _item(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
-        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
+        return await get_or_404(
+            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
+        )
 
     async def list(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, limit: int, offset: int, role: FacultyRole | None
+        self,
+        congress_id: uuid.UUID,
+        item_id: uuid.UUID,
+        limit: int,
+        offset: int,
+        role: FacultyRole | None,
     ) -> tuple[list[FacultyRead], int]:
         await self._item(congress_id, item_id)
         stmt = (
@@ -290,32 +356,46 @@ class FacultyService:
         if role is not None:
             stmt = stmt.where(FacultyLink.role == role)
         total = (
-            await self.session.execute(select(func.count()).select_from(stmt.with_only_columns(FacultyLink.id).subquery()))
+            await self.session.execute(
+                select(func.count()).select_from(stmt.with_only_columns(FacultyLink.id).subquery())
+            )
         ).scalar_one()
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return [faculty_read(link, name) for link, name in rows], int(total)
 
-    async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID) -> FacultyRead:
+    async def get(
+        self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID
+    ) -> FacultyRead:
         await self._item(congress_id, item_id)
         row = (
-            await self.session.execute(
-                select(FacultyLink, Person.name)
-                .join(Person, Person.id == FacultyLink.person_id)
-                .where(FacultyLink.id == link_id, FacultyLink.item_id == item_id)
+            (
+                await self.session.execute(
+                    select(FacultyLink, Person.name)
+                    .join(Person, Person.id == FacultyLink.person_id)
+                    .where(FacultyLink.id == link_id, FacultyLink.item_id == item_id)
+                )
             )
-        ).tuples().one_or_none()
+            .tuples()
+            .one_or_none()
+        )
         if row is None:
             raise NotFound(f"No faculty link with id {link_id}")
         return faculty_read(*row)
 
-    async def create(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate) -> FacultyRead:
+    async def create(
+        self, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate
+    ) -> FacultyRead:
         await self._item(congress_id, item_id)
         person = await get_or_404(self.session, Person, data.person_id)
         clash = select(FacultyLink.id).where(
-            FacultyLink.item_id == item_id, FacultyLink.person_id == data.person_id, FacultyLink.role == data.role
+            FacultyLink.item_id == item_id,
+            FacultyLink.person_id == data.person_id,
+            FacultyLink.role == data.role,
         )
         if (await self.session.execute(clash)).first():
-            raise Conflict(f"{person.name} is already {data.role} of this item", code="faculty_exists")
+            raise Conflict(
+                f"{person.name} is already {data.role} of this item", code="faculty_exists"
+            )
         link = FacultyLink(item_id=item_id, person_id=data.person_id, role=data.role)
         self.session.add(link)
         await flush_or_conflict(self.session, "The faculty link")
@@ -353,9 +433,13 @@ def own_availability(principal: Principal | None) -> ColumnElement[bool]:
 def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     start, end = aware_utc(starts_at, "starts_at"), aware_utc(ends_at, "ends_at")
     if end <= start:
-        raise InvalidInput("ends_at must be after starts_at", code="window_out_of_order", field="ends_at")
+        raise InvalidInput(
+            "ends_at must be after starts_at", code="window_out_of_order", field="ends_at"
+        )
     if end - start > MAX_WINDOW:
-        raise InvalidInput("A window spans at most 31 days", code="window_too_long", field="ends_at")
+        raise InvalidInput(
+            "A window spans at most 31 days", code="window_too_long", field="ends_at"
+        )
     return start, end
 
 
@@ -408,11 +492,21 @@ class AvailabilityService:
     async def create(self, congress_id: uuid.UUID, data: AvailabilityCreate) -> AvailabilityRead:
         tz = await self.zone_of(congress_id)
         if (data.person_id is None) == (data.room_id is None):
-            raise InvalidInput("Give exactly one of person_id or room_id", code="one_owner_required", field="person_id")
+            raise InvalidInput(
+                "Give exactly one of person_id or room_id",
+                code="one_owner_required",
+                field="person_id",
+            )
         principal = self.principal
         if principal is None or not principal.is_organiser:
-            if data.room_id is not None or principal is None or data.person_id != principal.person_id:
-                raise Forbidden("You may only record your own availability", code="not_own_availability")
+            if (
+                data.room_id is not None
+                or principal is None
+                or data.person_id != principal.person_id
+            ):
+                raise Forbidden(
+                    "You may only record your own availability", code="not_own_availability"
+                )
         if data.person_id is not None:
             await get_or_404(self.session, Person, data.person_id)
         if data.room_id is not None:
@@ -437,7 +531,9 @@ class AvailabilityService:
         tz = await self.zone_of(congress_id)
         row = await self._row(congress_id, availability_id)
         values = changes(data)
-        start, end = _check_span(values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at))
+        start, end = _check_span(
+            values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at)
+        )
         row.starts_at, row.ends_at = start, end
         for key, value in values.items():
             setattr(row, key, value)
@@ -448,5 +544,3 @@ class AvailabilityService:
         row = await self._row(congress_id, availability_id)
         await self.session.delete(row)
         await flush_or_conflict(self.session, "Deleting the availability window")
-
-

@@ -5,10 +5,15 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congress.domain.registrations.schemas import RegistrationCreate, RegistrationRead, RegistrationUpdate
+from congress.domain.registrations.schemas import (
+    RegistrationCreate,
+    RegistrationRead,
+    RegistrationUpdate,
+)
 from congress.domain.registrations.services import RegistrationService, registration_read
 from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib import http
@@ -17,7 +22,9 @@ from congress.lib.schema import Page
 from congress.lib.security import Principal
 
 
-def provide_registrations(db_session: AsyncSession, principal: Principal | None) -> RegistrationService:
+def provide_registrations(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> RegistrationService:
     return RegistrationService(db_session, principal)
 
 
@@ -26,51 +33,69 @@ class RegistrationController(Controller):
     tags = ["Registrations"]
     dependencies = {"registrations": Provide(provide_registrations, sync_to_thread=False)}
 
-    @http.get("/", access=http.AUTHENTICATED, summary="List registrations (others than organisers: their own)")
+    @http.get(
+        "/",
+        access=http.AUTHENTICATED,
+        summary="List registrations (others than organisers: their own)",
+    )
     async def list_registrations(
         self,
-        registrations: RegistrationService,
-        congress_id: uuid.UUID,
-        page: PageParams,
-        status: RegistrationStatus | None = None,
-        category: RegistrationCategory | None = None,
-        person_id: uuid.UUID | None = None,
+        registrations: NamedDependency[RegistrationService],
+        congress_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        status: FromQuery[RegistrationStatus | None] = None,
+        category: FromQuery[RegistrationCategory | None] = None,
+        person_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[RegistrationRead]:
         _, tz = await registrations.congress(congress_id)
         rows, total = await registrations.list(
             congress_id, page.limit, page.offset, status, category, person_id
         )
         return Page(
-            items=[registration_read(r, tz) for r in rows], total=total, limit=page.limit, offset=page.offset
+            items=[registration_read(r, tz) for r in rows],
+            total=total,
+            limit=page.limit,
+            offset=page.offset,
         )
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Register a person")
     async def create_registration(
-        self, registrations: RegistrationService, congress_id: uuid.UUID, data: RegistrationCreate
+        self,
+        registrations: NamedDependency[RegistrationService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[RegistrationCreate],
     ) -> RegistrationRead:
         _, tz = await registrations.congress(congress_id)
         return registration_read(await registrations.create(congress_id, data), tz)
 
     @http.get("/{registration_id:uuid}", access=http.AUTHENTICATED, summary="Read a registration")
     async def get_registration(
-        self, registrations: RegistrationService, congress_id: uuid.UUID, registration_id: uuid.UUID
+        self,
+        registrations: NamedDependency[RegistrationService],
+        congress_id: FromPath[uuid.UUID],
+        registration_id: FromPath[uuid.UUID],
     ) -> RegistrationRead:
         _, tz = await registrations.congress(congress_id)
         return registration_read(await registrations.get(congress_id, registration_id), tz)
 
-    @http.patch("/{registration_id:uuid}", access=http.ORGANISER, summary="Change category or status")
+    @http.patch(
+        "/{registration_id:uuid}", access=http.ORGANISER, summary="Change category or status"
+    )
     async def update_registration(
         self,
-        registrations: RegistrationService,
-        congress_id: uuid.UUID,
-        registration_id: uuid.UUID,
-        data: RegistrationUpdate,
+        registrations: NamedDependency[RegistrationService],
+        congress_id: FromPath[uuid.UUID],
+        registration_id: FromPath[uuid.UUID],
+        data: JSONBody[RegistrationUpdate],
     ) -> RegistrationRead:
         _, tz = await registrations.congress(congress_id)
         return registration_read(await registrations.update(congress_id, registration_id, data), tz)
 
     @http.delete("/{registration_id:uuid}", access=http.ORGANISER, summary="Delete a registration")
     async def delete_registration(
-        self, registrations: RegistrationService, congress_id: uuid.UUID, registration_id: uuid.UUID
+        self,
+        registrations: NamedDependency[RegistrationService],
+        congress_id: FromPath[uuid.UUID],
+        registration_id: FromPath[uuid.UUID],
     ) -> None:
         await registrations.delete(congress_id, registration_id)

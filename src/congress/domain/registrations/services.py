@@ -13,10 +13,14 @@ from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import Congress, Person, Registration
-from congress.domain.registrations.schemas import RegistrationCreate, RegistrationRead, RegistrationUpdate
+from congress.domain.registrations.schemas import (
+    RegistrationCreate,
+    RegistrationRead,
+    RegistrationUpdate,
+)
 from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib.errors import Conflict, InvalidInput
-from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, zone
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, zone
 from congress.lib.security import Principal
 
 
@@ -74,11 +78,15 @@ class RegistrationService:
         total_stmt = stmt.with_only_columns(Registration.id)
         from sqlalchemy import func
 
-        total = (await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))).scalar_one()
+        total = (
+            await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))
+        ).scalar_one()
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return rows, int(total)
 
-    async def get(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> tuple[Registration, str]:
+    async def get(
+        self, congress_id: uuid.UUID, registration_id: uuid.UUID
+    ) -> tuple[Registration, str]:
         stmt = (
             select(Registration, Person.name)
             .join(Person, Person.id == Registration.person_id)
@@ -95,19 +103,27 @@ class RegistrationService:
             raise NotFound(f"No registration with id {registration_id}")
         return row
 
-    async def create(self, congress_id: uuid.UUID, data: RegistrationCreate) -> tuple[Registration, str]:
+    async def create(
+        self, congress_id: uuid.UUID, data: RegistrationCreate
+    ) -> tuple[Registration, str]:
         await get_or_404(self.session, Congress, congress_id)
         person = await get_or_404(self.session, Person, data.person_id)
         clash = select(Registration.id).where(
             Registration.congress_id == congress_id, Registration.person_id == data.person_id
         )
         if (await self.session.execute(clash)).first():
-            raise Conflict(f"{person.name} is already registered for this congress", code="already_registered")
+            raise Conflict(
+                f"{person.name} is already registered for this congress", code="already_registered"
+            )
         registered_at = (
-            aware_utc(data.registered_at, "registered_at") if data.registered_at else dt.datetime.now(dt.UTC)
+            aware_utc(data.registered_at, "registered_at")
+            if data.registered_at
+            else dt.datetime.now(dt.UTC)
         )
         if registered_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
-            raise InvalidInput("registered_at is in the future", code="future_datetime", field="registered_at")
+            raise InvalidInput(
+                "registered_at is in the future", code="future_datetime", field="registered_at"
+            )
         registration = Registration(
             congress_id=congress_id,
             person_id=data.person_id,

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
+from litestar.params import FromPath, FromQuery, JSONBody
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.schedule.schemas import (
@@ -25,11 +26,15 @@ from congress.lib.schema import Page
 from congress.lib.security import Principal
 
 
-def provide_versions(db_session: AsyncSession, principal: Principal | None) -> VersionService:
+def provide_versions(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> VersionService:
     return VersionService(db_session, principal)
 
 
-def provide_assignments(db_session: AsyncSession, principal: Principal | None) -> AssignmentService:
+def provide_assignments(
+    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
+) -> AssignmentService:
     return AssignmentService(db_session, principal)
 
 
@@ -38,38 +43,74 @@ class VersionController(Controller):
     tags = ["Schedule"]
     dependencies = {"versions": Provide(provide_versions, sync_to_thread=False)}
 
-    @http.get("/", access=http.PUBLIC, summary="List schedule versions (the public sees released ones)")
+    @http.get(
+        "/", access=http.PUBLIC, summary="List schedule versions (the public sees released ones)"
+    )
     async def list_versions(
-        self, versions: VersionService, congress_id: uuid.UUID, page: PageParams, status: VersionStatus | None = None
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        status: FromQuery[VersionStatus | None] = None,
     ) -> Page[VersionRead]:
         rows, total = await versions.list(congress_id, page.limit, page.offset, status)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Start a draft")
-    async def create_version(self, versions: VersionService, congress_id: uuid.UUID, data: VersionCreate) -> VersionRead:
+    async def create_version(
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[VersionCreate],
+    ) -> VersionRead:
         return await versions.create(congress_id, data)
 
     @http.get("/{version_id:uuid}", access=http.PUBLIC, summary="Read a schedule version")
-    async def get_version(self, versions: VersionService, congress_id: uuid.UUID, version_id: uuid.UUID) -> VersionRead:
+    async def get_version(
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+    ) -> VersionRead:
         return await versions.read(await versions.row(congress_id, version_id))
 
-    @http.patch("/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a draft's note")
+    @http.patch(
+        "/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a draft's note"
+    )
     async def update_version(
-        self, versions: VersionService, congress_id: uuid.UUID, version_id: uuid.UUID, data: VersionUpdate
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        data: JSONBody[VersionUpdate],
     ) -> VersionRead:
         return await versions.update(congress_id, version_id, data)
 
     @http.post(
-        "/{version_id:uuid}/release", access=http.ORGANISER, errors=(409,), status_code=200,
+        "/{version_id:uuid}/release",
+        access=http.ORGANISER,
+        errors=(409,),
+        status_code=200,
         summary="Freeze the draft into the next numbered release",
     )
     async def release_version(
-        self, versions: VersionService, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        data: JSONBody[ReleaseRequest],
     ) -> VersionRead:
         return await versions.release(congress_id, version_id, data)
 
-    @http.delete("/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Discard a draft")
-    async def delete_version(self, versions: VersionService, congress_id: uuid.UUID, version_id: uuid.UUID) -> None:
+    @http.delete(
+        "/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Discard a draft"
+    )
+    async def delete_version(
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+    ) -> None:
         await versions.delete(congress_id, version_id)
 
 
@@ -81,41 +122,65 @@ class AssignmentController(Controller):
     @http.get("/", access=http.PUBLIC, summary="List the assignments of a version")
     async def list_assignments(
         self,
-        assignments: AssignmentService,
-        congress_id: uuid.UUID,
-        version_id: uuid.UUID,
-        page: PageParams,
-        room_id: uuid.UUID | None = None,
-        item_id: uuid.UUID | None = None,
+        assignments: NamedDependency[AssignmentService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        page: NamedDependency[PageParams],
+        room_id: FromQuery[uuid.UUID | None] = None,
+        item_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[AssignmentRead]:
-        rows, total = await assignments.list(congress_id, version_id, page.limit, page.offset, room_id, item_id)
+        rows, total = await assignments.list(
+            congress_id, version_id, page.limit, page.offset, room_id, item_id
+        )
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Place an item run in a draft")
     async def create_assignment(
-        self, assignments: AssignmentService, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate
+        self,
+        assignments: NamedDependency[AssignmentService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        data: JSONBody[AssignmentCreate],
     ) -> AssignmentRead:
         return await assignments.create(congress_id, version_id, data)
 
     @http.get("/{assignment_id:uuid}", access=http.PUBLIC, summary="Read an assignment")
     async def get_assignment(
-        self, assignments: AssignmentService, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
+        self,
+        assignments: NamedDependency[AssignmentService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        assignment_id: FromPath[uuid.UUID],
     ) -> AssignmentRead:
         return await assignments.get(congress_id, version_id, assignment_id)
 
-    @http.patch("/{assignment_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Move, re-room or pin an assignment")
+    @http.patch(
+        "/{assignment_id:uuid}",
+        access=http.ORGANISER,
+        errors=(409,),
+        summary="Move, re-room or pin an assignment",
+    )
     async def update_assignment(
         self,
-        assignments: AssignmentService,
-        congress_id: uuid.UUID,
-        version_id: uuid.UUID,
-        assignment_id: uuid.UUID,
-        data: AssignmentUpdate,
+        assignments: NamedDependency[AssignmentService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        assignment_id: FromPath[uuid.UUID],
+        data: JSONBody[AssignmentUpdate],
     ) -> AssignmentRead:
         return await assignments.update(congress_id, version_id, assignment_id, data)
 
-    @http.delete("/{assignment_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Remove an assignment")
+    @http.delete(
+        "/{assignment_id:uuid}",
+        access=http.ORGANISER,
+        errors=(409,),
+        summary="Remove an assignment",
+    )
     async def delete_assignment(
-        self, assignments: AssignmentService, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
+        self,
+        assignments: NamedDependency[AssignmentService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+        assignment_id: FromPath[uuid.UUID],
     ) -> None:
         await assignments.delete(congress_id, version_id, assignment_id)

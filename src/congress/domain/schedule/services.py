@@ -62,7 +62,9 @@ class VersionService:
         if not ids:
             return {}
         rows = await self.session.execute(
-            select(Assignment.version_id, func.count()).where(Assignment.version_id.in_(ids)).group_by(Assignment.version_id)
+            select(Assignment.version_id, func.count())
+            .where(Assignment.version_id.in_(ids))
+            .group_by(Assignment.version_id)
         )
         return {vid: int(n) for vid, n in rows.tuples()}
 
@@ -95,7 +97,9 @@ class VersionService:
         stmt = (
             select(ScheduleVersion)
             .where(ScheduleVersion.congress_id == congress_id, visible_versions(self.principal))
-            .order_by(ScheduleVersion.number.desc().nulls_first(), ScheduleVersion.created_at.desc())
+            .order_by(
+                ScheduleVersion.number.desc().nulls_first(), ScheduleVersion.created_at.desc()
+            )
         )
         if status is not None:
             stmt = stmt.where(ScheduleVersion.status == status)
@@ -106,17 +110,22 @@ class VersionService:
     async def create(self, congress_id: uuid.UUID, data: VersionCreate) -> VersionRead:
         await get_or_404(self.session, Congress, congress_id)
         draft = select(ScheduleVersion.id).where(
-            ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.DRAFT
+            ScheduleVersion.congress_id == congress_id,
+            ScheduleVersion.status == VersionStatus.DRAFT,
         )
         if (await self.session.execute(draft)).first():
             raise Conflict("This congress already has a draft", code="draft_exists")
-        version = ScheduleVersion(congress_id=congress_id, status=VersionStatus.DRAFT, note=data.note)
+        version = ScheduleVersion(
+            congress_id=congress_id, status=VersionStatus.DRAFT, note=data.note
+        )
         self.session.add(version)
         await flush_or_conflict(self.session, "The draft")
         if data.copy_from is not None:
             source = await self.row(congress_id, data.copy_from)
             copies = (
-                await self.session.execute(select(Assignment).where(Assignment.version_id == source.id))
+                await self.session.execute(
+                    select(Assignment).where(Assignment.version_id == source.id)
+                )
             ).scalars()
             for a in copies:
                 self.session.add(
@@ -133,18 +142,24 @@ class VersionService:
             await flush_or_conflict(self.session, "Copying the assignments")
         return await self.read(version)
 
-    async def update(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: VersionUpdate) -> VersionRead:
+    async def update(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: VersionUpdate
+    ) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)
         for key, value in changes(data).items():
             setattr(version, key, value)
         await flush_or_conflict(self.session, "The draft")
         return await self.read(version)
 
-    async def release(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest) -> VersionRead:
+    async def release(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest
+    ) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)
         latest = (
             await self.session.execute(
-                select(func.max(ScheduleVersion.number)).where(ScheduleVersion.congress_id == congress_id)
+                select(func.max(ScheduleVersion.number)).where(
+                    ScheduleVersion.congress_id == congress_id
+                )
             )
         ).scalar_one_or_none()
         version.status = VersionStatus.RELEASED
@@ -208,25 +223,35 @@ class AssignmentService:
         if item_id is not None:
             stmt = stmt.where(Assignment.item_id == item_id)
         total = (
-            await self.session.execute(select(func.count()).select_from(stmt.with_only_columns(Assignment.id).subquery()))
+            await self.session.execute(
+                select(func.count()).select_from(stmt.with_only_columns(Assignment.id).subquery())
+            )
         ).scalar_one()
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return [assignment_read(r, tz) for r in rows], int(total)
 
-    async def get(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> AssignmentRead:
+    async def get(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
+    ) -> AssignmentRead:
         version = await self._versions().row(congress_id, version_id)
         return await self._read(congress_id, version.id, assignment_id)
 
-    async def _read(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> AssignmentRead:
+    async def _read(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
+    ) -> AssignmentRead:
         tz = zone((await get_or_404(self.session, Congress, congress_id)).time_zone)
         row = (
-            await self.session.execute(
-                select(Assignment, ProgrammeItem.title, Room.name)
-                .join(ProgrammeItem, ProgrammeItem.id == Assignment.item_id)
-                .join(Room, Room.id == Assignment.room_id)
-                .where(Assignment.id == assignment_id, Assignment.version_id == version_id)
+            (
+                await self.session.execute(
+                    select(Assignment, ProgrammeItem.title, Room.name)
+                    .join(ProgrammeItem, ProgrammeItem.id == Assignment.item_id)
+                    .join(Room, Room.id == Assignment.room_id)
+                    .where(Assignment.id == assignment_id, Assignment.version_id == version_id)
+                )
             )
-        ).tuples().one_or_none()
+            .tuples()
+            .one_or_none()
+        )
         if row is None:
             from congress.lib.errors import NotFound
 
@@ -234,23 +259,43 @@ class AssignmentService:
         return assignment_read(row, tz)
 
     async def _place(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, room_id: uuid.UUID, run: int, starts_at: dt.datetime
+        self,
+        congress_id: uuid.UUID,
+        item_id: uuid.UUID,
+        room_id: uuid.UUID,
+        run: int,
+        starts_at: dt.datetime,
     ) -> tuple[dt.datetime, dt.datetime]:
-        item = await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
+        item = await get_or_404(
+            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
+        )
         await get_or_404(self.session, Room, room_id, Room.congress_id == congress_id)
         if run > item.runs:
-            raise InvalidInput(f"The item has {item.runs} run(s); there is no run {run}", code="no_such_run", field="run")
+            raise InvalidInput(
+                f"The item has {item.runs} run(s); there is no run {run}",
+                code="no_such_run",
+                field="run",
+            )
         start = aware_utc(starts_at, "starts_at")
         return start, start + dt.timedelta(minutes=item.duration_minutes)
 
-    async def create(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate) -> AssignmentRead:
+    async def create(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate
+    ) -> AssignmentRead:
         version = await self._versions().draft_row(congress_id, version_id)
-        start, end = await self._place(congress_id, data.item_id, data.room_id, data.run, data.starts_at)
+        start, end = await self._place(
+            congress_id, data.item_id, data.room_id, data.run, data.starts_at
+        )
         clash = select(Assignment.id).where(
-            Assignment.version_id == version.id, Assignment.item_id == data.item_id, Assignment.run == data.run
+            Assignment.version_id == version.id,
+            Assignment.item_id == data.item_id,
+            Assignment.run == data.run,
         )
         if (await self.session.execute(clash)).first():
-            raise Conflict(f"Run {data.run} of this item is already placed in this version", code="run_already_placed")
+            raise Conflict(
+                f"Run {data.run} of this item is already placed in this version",
+                code="run_already_placed",
+            )
         assignment = Assignment(
             version_id=version.id,
             item_id=data.item_id,
@@ -265,10 +310,16 @@ class AssignmentService:
         return await self._read(congress_id, version.id, assignment.id)
 
     async def update(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID, data: AssignmentUpdate
+        self,
+        congress_id: uuid.UUID,
+        version_id: uuid.UUID,
+        assignment_id: uuid.UUID,
+        data: AssignmentUpdate,
     ) -> AssignmentRead:
         version = await self._versions().draft_row(congress_id, version_id)
-        assignment = await get_or_404(self.session, Assignment, assignment_id, Assignment.version_id == version.id)
+        assignment = await get_or_404(
+            self.session, Assignment, assignment_id, Assignment.version_id == version.id
+        )
         values = changes(data)
         if "room_id" in values or "starts_at" in values:
             start, end = await self._place(
@@ -285,8 +336,12 @@ class AssignmentService:
         await flush_or_conflict(self.session, "The assignment")
         return await self._read(congress_id, version.id, assignment.id)
 
-    async def delete(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
+    async def delete(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
+    ) -> None:
         version = await self._versions().draft_row(congress_id, version_id)
-        assignment = await get_or_404(self.session, Assignment, assignment_id, Assignment.version_id == version.id)
+        assignment = await get_or_404(
+            self.session, Assignment, assignment_id, Assignment.version_id == version.id
+        )
         await self.session.delete(assignment)
         await flush_or_conflict(self.session, "Deleting the assignment")

@@ -1,0 +1,1 @@
+"""Runnable examples: demo congresses generated deterministically."""

@@ -1,0 +1,564 @@
+"""Who may do what: every route of the app, for every role, on one's own and on
+another person's objects. A route without a case here fails the suite."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.testing import TestClient
+from sqlalchemy import Engine
+
+from congress.app import create_app
+from congress.lib.http import ACCESS_KEY, Access
+from congress.lib.security import Role
+from tests.conftest import issue_token
+from tests.factories import Api
+
+MEMBER_ROLES = [Role.EXAMINER, Role.CANDIDATE, Role.ATTENDEE, Role.STEWARD]
+WHO = ["anonymous", "organiser", *[r.value for r in MEMBER_ROLES]]
+
+World = dict[str, Any]
+
+
+def build_world(api: Api, engine: Engine) -> World:
+    w: World = {}
+    c = api.congress()
+    w["congress"] = c["id"]
+    w["room"] = api.room(c["id"], name="Auditorium A", capacity=800)["id"]
+    alice = api.person(name="Alice Own", email="alice@example.org")
+    bob = api.person(name="Bob Other", email="bob@example.org")
+    w["alice"], w["bob"] = alice["id"], bob["id"]
+    w["alice_membership"] = api.membership(alice["id"])["id"]
+    w["bob_membership"] = api.membership(bob["id"])["id"]
+    w["alice_registration"] = api.registration(c["id"], alice["id"])["id"]
+    w["bob_registration"] = api.registration(c["id"], bob["id"])["id"]
+    item = api.item(c["id"], code="RC 1")
+    w["item"] = item["id"]
+    w["other_item"] = api.item(c["id"], code="RC 2", title="Imaging of forgotten small joints")["id"]
+    w["faculty"] = api.faculty(c["id"], item["id"], bob["id"])["id"]
+    w["alice_window"] = api.availability(c["id"], person_id=alice["id"])["id"]
+    w["bob_window"] = api.availability(c["id"], person_id=bob["id"])["id"]
+    w["room_window"] = api.availability(c["id"], room_id=w["room"])["id"]
+    released = api.draft(c["id"])
+    w["released_assignment"] = api.assignment(
+        c["id"], released["id"], item_id=item["id"], room_id=w["room"], starts_at="2026-06-18T09:00:00+02:00"
+    )["id"]
+    w["released"] = api.release(c["id"], released["id"])["id"]
+    draft = api.draft(c["id"], copy_from=w["released"])
+    w["draft"] = draft["id"]
+    w["draft_assignment"] = api.call(
+        "GET", f"/api/congresses/{c['id']}/versions/{draft['id']}/assignments"
+    )["items"][0]["id"]
+    w["bob_token"] = api.call("POST", "/api/tokens", {"name": "bob", "role": "attendee", "person_id": bob["id"]})[
+        "info"
+    ]["id"]
+    return w
+
+
+Body = Callable[[World], Any]
+Check = Callable[[World, Any], None]
+
+
+@dataclass(frozen=True)
+class Variant:
+    label: str
+    ids: dict[str, str]
+    expect: dict[str, int]
+    body: Body | None = None
+    check: dict[str, Check] = field(default_factory=dict)
+    setup: Callable[[Api, World], None] | None = None
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    template: str
+    variants: list[Variant]
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(WHO, status)
+
+
+def members(status: int, organiser: int, anonymous: int = 401) -> dict[str, int]:
+    return {"anonymous": anonymous, "organiser": organiser, **{r.value: status for r in MEMBER_ROLES}}
+
+
+def organiser_only(status: int) -> dict[str, int]:
+    return members(403, status)
+
+
+def only_own(key: str, ids: Callable[[World], set[str]]) -> Check:
+    """A member's list holds exactly their own objects."""
+
+    def check(world: World, body: Any) -> None:
+        assert {row[key] for row in body["items"]} == ids(world)
+
+    return check
+
+
+def sees_all(key: str, ids: Callable[[World], set[str]]) -> Check:
+    def check(world: World, body: Any) -> None:
+        assert ids(world) <= {row[key] for row in body["items"]}
+
+    return check
+
+
+def member_and_organiser_checks(member: Check, organiser: Check) -> dict[str, Check]:
+    return {"organiser": organiser, **{r.value: member for r in MEMBER_ROLES}}
+
+
+C = "/api/congresses/{congress_id:uuid}"
+CID = {"congress_id": "congress"}
+
+ROUTES: list[Route] = [
+    Route("GET", "/health", [Variant("public", {}, everyone(200))]),
+    Route("GET", "/api/me", [Variant("self", {}, members(200, 200))]),
+    Route("GET", "/api/tokens", [Variant("all", {}, organiser_only(200))]),
+    Route(
+        "POST",
+        "/api/tokens",
+        [Variant("new", {}, organiser_only(201), body=lambda w: {"name": "t", "role": "steward", "person_id": w["bob"]})],
+    ),
+    Route("DELETE", "/api/tokens/{token_id:uuid}", [Variant("bob's", {"token_id": "bob_token"}, organiser_only(204))]),
+    Route("GET", "/api/congresses", [Variant("public", {}, everyone(200))]),
+    Route(
+        "POST",
+        "/api/congresses",
+        [
+            Variant(
+                "new",
+                {},
+                organiser_only(201),
+                body=lambda w: {
+                    "slug": "ecr-2027",
+                    "name": "ECR 2027",
+                    "time_zone": "Europe/Vienna",
+                    "first_day": "2027-02-24",
+                    "last_day": "2027-02-28",
+                },
+            )
+        ],
+    ),
+    Route("GET", C, [Variant("public", CID, everyone(200))]),
+    Route("PATCH", C, [Variant("rename", CID, organiser_only(200), body=lambda w: {"name": "ESSR 2026"})]),
+    Route("DELETE", C, [Variant("delete", CID, organiser_only(204))]),
+    Route("GET", C + "/rooms", [Variant("all", CID, members(200, 200))]),
+    Route(
+        "POST",
+        C + "/rooms",
+        [Variant("new", CID, organiser_only(201), body=lambda w: {"name": "Room B", "capacity": 100})],
+    ),
+    Route("GET", C + "/rooms/{room_id:uuid}", [Variant("one", CID | {"room_id": "room"}, members(200, 200))]),
+    Route(
+        "PATCH",
+        C + "/rooms/{room_id:uuid}",
+        [Variant("resize", CID | {"room_id": "room"}, organiser_only(200), body=lambda w: {"capacity": 900})],
+    ),
+    Route(
+        "DELETE",
+        C + "/rooms/{room_id:uuid}",
+        # The room is used by assignments: the organiser passes the guard and meets the rule.
+        [Variant("in use", CID | {"room_id": "room"}, organiser_only(409))],
+    ),
+    Route(
+        "GET",
+        "/api/people",
+        [
+            Variant(
+                "list",
+                {},
+                members(200, 200),
+                check=member_and_organiser_checks(
+                    only_own("id", lambda w: {w["alice"]}), sees_all("id", lambda w: {w["alice"], w["bob"]})
+                ),
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        "/api/people",
+        [Variant("new", {}, organiser_only(201), body=lambda w: {"name": "Carol", "email": "carol@example.org"})],
+    ),
+    Route(
+        "GET",
+        "/api/people/{person_id:uuid}",
+        [
+            Variant("own", {"person_id": "alice"}, members(200, 200)),
+            Variant("other", {"person_id": "bob"}, members(404, 200)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        "/api/people/{person_id:uuid}",
+        [
+            Variant("own name", {"person_id": "alice"}, members(200, 200), body=lambda w: {"institution": "EOC"}),
+            Variant("own email", {"person_id": "alice"}, members(403, 200), body=lambda w: {"email": "a@example.org"}),
+            Variant("other", {"person_id": "bob"}, members(404, 200), body=lambda w: {"institution": "EOC"}),
+        ],
+    ),
+    Route("DELETE", "/api/people/{person_id:uuid}", [Variant("other", {"person_id": "bob"}, organiser_only(204))]),
+]
+
+M = "/api/people/{person_id:uuid}/memberships"
+ROUTES += [
+    Route(
+        "GET",
+        M,
+        [
+            Variant("own", {"person_id": "alice"}, members(200, 200)),
+            Variant("other", {"person_id": "bob"}, members(404, 200)),
+        ],
+    ),
+    Route(
+        "POST",
+        M,
+        [
+            Variant(
+                "own", {"person_id": "alice"}, organiser_only(201), body=lambda w: {"society": "ESR", "type": "full", "year": 2026}
+            )
+        ],
+    ),
+    Route(
+        "GET",
+        M + "/{membership_id:uuid}",
+        [
+            Variant("own", {"person_id": "alice", "membership_id": "alice_membership"}, members(200, 200)),
+            Variant("other", {"person_id": "bob", "membership_id": "bob_membership"}, members(404, 200)),
+            Variant("mismatched", {"person_id": "alice", "membership_id": "bob_membership"}, members(404, 404)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        M + "/{membership_id:uuid}",
+        [
+            Variant(
+                "own",
+                {"person_id": "alice", "membership_id": "alice_membership"},
+                organiser_only(200),
+                body=lambda w: {"type": "in_training"},
+            )
+        ],
+    ),
+    Route(
+        "DELETE",
+        M + "/{membership_id:uuid}",
+        [Variant("own", {"person_id": "alice", "membership_id": "alice_membership"}, organiser_only(204))],
+    ),
+]
+
+R = C + "/registrations"
+ROUTES += [
+    Route(
+        "GET",
+        R,
+        [
+            Variant(
+                "list",
+                CID,
+                members(200, 200),
+                check=member_and_organiser_checks(
+                    only_own("id", lambda w: {w["alice_registration"]}),
+                    sees_all("id", lambda w: {w["alice_registration"], w["bob_registration"]}),
+                ),
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        R,
+        [
+            Variant(
+                "new",
+                CID,
+                organiser_only(201),
+                setup=lambda api, w: w.update(carol=api.person(name="Carol", email="carol@example.org")["id"]),
+                body=lambda w: {"person_id": w["carol"], "category": "day"},
+            )
+        ],
+    ),
+    Route(
+        "GET",
+        R + "/{registration_id:uuid}",
+        [
+            Variant("own", CID | {"registration_id": "alice_registration"}, members(200, 200)),
+            Variant("other", CID | {"registration_id": "bob_registration"}, members(404, 200)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        R + "/{registration_id:uuid}",
+        [
+            Variant(
+                "own",
+                CID | {"registration_id": "alice_registration"},
+                organiser_only(200),
+                body=lambda w: {"status": "cancelled"},
+            )
+        ],
+    ),
+    Route(
+        "DELETE",
+        R + "/{registration_id:uuid}",
+        [Variant("own", CID | {"registration_id": "alice_registration"}, organiser_only(204))],
+    ),
+]
+
+I = C + "/items"
+IID = CID | {"item_id": "item"}
+ROUTES += [
+    Route("GET", I, [Variant("list", CID, members(200, 200))]),
+    Route(
+        "POST",
+        I,
+        [
+            Variant(
+                "new",
+                CID,
+                organiser_only(201),
+                body=lambda w: {"kind": "quiz", "title": "Ultrasound Quiz", "duration_minutes": 60, "runs": 2},
+            )
+        ],
+    ),
+    Route("GET", I + "/{item_id:uuid}", [Variant("one", IID, members(200, 200))]),
+    Route(
+        "PATCH", I + "/{item_id:uuid}", [Variant("retitle", IID, organiser_only(200), body=lambda w: {"title": "Knee MR"})]
+    ),
+    Route("DELETE", I + "/{item_id:uuid}", [Variant("one", IID, organiser_only(204))]),
+    Route("GET", I + "/{item_id:uuid}/faculty", [Variant("list", IID, members(200, 200))]),
+    Route(
+        "POST",
+        I + "/{item_id:uuid}/faculty",
+        [Variant("add", IID, organiser_only(201), body=lambda w: {"person_id": w["alice"], "role": "moderator"})],
+    ),
+    Route(
+        "GET", I + "/{item_id:uuid}/faculty/{link_id:uuid}", [Variant("one", IID | {"link_id": "faculty"}, members(200, 200))]
+    ),
+    Route(
+        "DELETE",
+        I + "/{item_id:uuid}/faculty/{link_id:uuid}",
+        [Variant("one", IID | {"link_id": "faculty"}, organiser_only(204))],
+    ),
+]
+
+A = C + "/availability"
+WINDOW = {"kind": "unavailable", "starts_at": "2026-06-19T14:00:00+02:00", "ends_at": "2026-06-19T18:00:00+02:00"}
+ROUTES += [
+    Route(
+        "GET",
+        A,
+        [
+            Variant(
+                "list",
+                CID,
+                members(200, 200),
+                check=member_and_organiser_checks(
+                    only_own("id", lambda w: {w["alice_window"]}),
+                    sees_all("id", lambda w: {w["alice_window"], w["bob_window"], w["room_window"]}),
+                ),
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        A,
+        [
+            Variant("own", CID, members(201, 201), body=lambda w: WINDOW | {"person_id": w["alice"]}),
+            Variant("other", CID, members(403, 201), body=lambda w: WINDOW | {"person_id": w["bob"]}),
+            Variant("room", CID, members(403, 201), body=lambda w: WINDOW | {"room_id": w["room"]}),
+        ],
+    ),
+    Route(
+        "GET",
+        A + "/{availability_id:uuid}",
+        [
+            Variant("own", CID | {"availability_id": "alice_window"}, members(200, 200)),
+            Variant("other", CID | {"availability_id": "bob_window"}, members(404, 200)),
+            Variant("room", CID | {"availability_id": "room_window"}, members(404, 200)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        A + "/{availability_id:uuid}",
+        [
+            Variant("own", CID | {"availability_id": "alice_window"}, members(200, 200), body=lambda w: {"reason": "clinic"}),
+            Variant("other", CID | {"availability_id": "bob_window"}, members(404, 200), body=lambda w: {"reason": "x"}),
+        ],
+    ),
+    Route(
+        "DELETE",
+        A + "/{availability_id:uuid}",
+        [
+            Variant("own", CID | {"availability_id": "alice_window"}, members(204, 204)),
+            Variant("other", CID | {"availability_id": "bob_window"}, members(404, 204)),
+            Variant("room", CID | {"availability_id": "room_window"}, members(404, 204)),
+        ],
+    ),
+]
+
+V = C + "/versions"
+VA = V + "/{version_id:uuid}/assignments"
+REL = CID | {"version_id": "released"}
+DRAFT = CID | {"version_id": "draft"}
+
+
+def drop_draft(api: Api, w: World) -> None:
+    api.call("DELETE", f"/api/congresses/{w['congress']}/versions/{w['draft']}")
+
+
+ROUTES += [
+    Route(
+        "GET",
+        V,
+        [
+            Variant(
+                "list",
+                CID,
+                everyone(200),
+                check={
+                    "anonymous": only_own("id", lambda w: {w["released"]}),
+                    "organiser": only_own("id", lambda w: {w["released"], w["draft"]}),
+                    **{r.value: only_own("id", lambda w: {w["released"]}) for r in MEMBER_ROLES},
+                },
+            )
+        ],
+    ),
+    Route("POST", V, [Variant("new draft", CID, organiser_only(201), body=lambda w: {}, setup=drop_draft)]),
+    Route(
+        "GET",
+        V + "/{version_id:uuid}",
+        [
+            Variant("released", REL, everyone(200)),
+            Variant("draft", DRAFT, members(404, 200, anonymous=404)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        V + "/{version_id:uuid}",
+        [
+            Variant("draft", DRAFT, organiser_only(200), body=lambda w: {"note": "after the speaker cancelled"}),
+            Variant("released", REL, organiser_only(409), body=lambda w: {"note": "rewrite history"}),
+        ],
+    ),
+    Route("POST", V + "/{version_id:uuid}/release", [Variant("draft", DRAFT, organiser_only(200), body=lambda w: {})]),
+    Route(
+        "DELETE",
+        V + "/{version_id:uuid}",
+        [Variant("draft", DRAFT, organiser_only(204)), Variant("released", REL, organiser_only(409))],
+    ),
+    Route(
+        "GET",
+        VA,
+        [Variant("released", REL, everyone(200)), Variant("draft", DRAFT, members(404, 200, anonymous=404))],
+    ),
+    Route(
+        "POST",
+        VA,
+        [
+            Variant(
+                "draft",
+                DRAFT,
+                organiser_only(201),
+                body=lambda w: {"item_id": w["other_item"], "room_id": w["room"], "starts_at": "2026-06-19T09:00:00+02:00"},
+            ),
+            Variant(
+                "released",
+                REL,
+                organiser_only(409),
+                body=lambda w: {"item_id": w["other_item"], "room_id": w["room"], "starts_at": "2026-06-19T09:00:00+02:00"},
+            ),
+        ],
+    ),
+    Route(
+        "GET",
+        VA + "/{assignment_id:uuid}",
+        [
+            Variant("released", REL | {"assignment_id": "released_assignment"}, everyone(200)),
+            Variant("draft", DRAFT | {"assignment_id": "draft_assignment"}, members(404, 200, anonymous=404)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        VA + "/{assignment_id:uuid}",
+        [
+            Variant("draft", DRAFT | {"assignment_id": "draft_assignment"}, organiser_only(200), body=lambda w: {"pinned": True}),
+            Variant(
+                "released", REL | {"assignment_id": "released_assignment"}, organiser_only(409), body=lambda w: {"pinned": True}
+            ),
+        ],
+    ),
+    Route(
+        "DELETE",
+        VA + "/{assignment_id:uuid}",
+        [
+            Variant("draft", DRAFT | {"assignment_id": "draft_assignment"}, organiser_only(204)),
+            Variant("released", REL | {"assignment_id": "released_assignment"}, organiser_only(409)),
+        ],
+    ),
+]
+
+
+def app_routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
+    found: dict[tuple[str, str], HTTPRouteHandler] = {}
+    for route in app.routes:
+        for handler in route.route_handlers:
+            if isinstance(handler, HTTPRouteHandler) and not route.path.startswith("/schema"):
+                for method in handler.http_methods:
+                    if method not in {"HEAD", "OPTIONS"}:
+                        found[(method, route.path)] = handler
+    return found
+
+
+def test_every_route_declares_an_access_rule() -> None:
+    missing = [key for key, h in app_routes(create_app()).items() if not isinstance(h.opt.get(ACCESS_KEY), Access)]
+    assert missing == []
+
+
+def test_every_route_has_authorization_cases() -> None:
+    declared = {(r.method, r.template) for r in ROUTES}
+    assert set(app_routes(create_app())) == declared
+
+
+CASES = [
+    pytest.param(route, variant, who, id=f"{route.method} {route.template} [{variant.label}] as {who}")
+    for route in ROUTES
+    for variant in route.variants
+    for who in WHO
+]
+
+
+@pytest.mark.parametrize(("route", "variant", "who"), CASES)
+def test_role_may_or_may_not_use_route(
+    client: TestClient[Litestar], api: Api, clean_db: Engine, route: Route, variant: Variant, who: str
+) -> None:
+    world = build_world(api, clean_db)
+    if variant.setup is not None:
+        variant.setup(api, world)
+    path = route.template
+    for name, key in variant.ids.items():
+        path = path.replace(f"{{{name}:uuid}}", world[key])
+    headers = {}
+    if who == "organiser":
+        headers = api.headers
+    elif who != "anonymous":
+        token = issue_token(clean_db, Role(who), world_person(world))
+        headers = {"Authorization": f"Bearer {token}"}
+    body = variant.body(world) if variant.body else None
+    response = client.request(route.method, path, json=body, headers=headers)
+    assert response.status_code == variant.expect[who], response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+    check = variant.check.get(who)
+    if check is not None:
+        check(world, response.json())
+
+
+def world_person(world: World) -> Any:
+    import uuid
+
+    return uuid.UUID(world["alice"])

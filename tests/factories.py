@@ -1,0 +1,122 @@
+"""Boring factories: build test data through the public API as an organiser would."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+_seq = itertools.count(1)
+
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{next(_seq)}"
+
+
+class Api:
+    """An organiser's client with one helper per kind of object."""
+
+    def __init__(self, client: TestClient[Litestar], token: str) -> None:
+        self.client = client
+        self.headers = {"Authorization": f"Bearer {token}"}
+
+    def call(self, method: str, path: str, json: Any = None, status: int | None = None) -> Any:
+        response = self.client.request(method, path, json=json, headers=self.headers)
+        expected = status or {"POST": 201, "DELETE": 204}.get(method, 200)
+        assert response.status_code == expected, (method, path, response.status_code, response.text)
+        return response.json() if response.content else None
+
+    def congress(self, **fields: Any) -> dict[str, Any]:
+        body = {
+            "slug": unique("essr"),
+            "name": "ESSR Annual Meeting",
+            "time_zone": "Europe/Zurich",
+            "first_day": "2026-06-18",
+            "last_day": "2026-06-20",
+            "venue": "Palazzo dei Congressi",
+            "city": "Lugano",
+            "breaks": [{"start": "12:30", "end": "13:30", "label": "Lunch"}],
+        } | fields
+        result: dict[str, Any] = self.call("POST", "/api/congresses", body)
+        return result
+
+    def room(self, congress_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"name": unique("Room"), "capacity": 200, "equipment": {"projector": 1}} | fields
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/rooms", body)
+        return result
+
+    def person(self, **fields: Any) -> dict[str, Any]:
+        name = unique("person")
+        body = {
+            "name": name.title(),
+            "email": f"{name}@example.org",
+            "institution": "USI",
+            "country": "CH",
+        } | fields
+        result: dict[str, Any] = self.call("POST", "/api/people", body)
+        return result
+
+    def membership(self, person_id: str, **fields: Any) -> dict[str, Any]:
+        body = {"society": "ESSR", "type": "full", "year": 2026} | fields
+        result: dict[str, Any] = self.call("POST", f"/api/people/{person_id}/memberships", body)
+        return result
+
+    def registration(self, congress_id: str, person_id: str, **fields: Any) -> dict[str, Any]:
+        body = {
+            "person_id": person_id,
+            "category": "full",
+            "registered_at": "2026-02-01T09:00:00+01:00",
+        } | fields
+        result: dict[str, Any] = self.call(
+            "POST", f"/api/congresses/{congress_id}/registrations", body
+        )
+        return result
+
+    def item(self, congress_id: str, **fields: Any) -> dict[str, Any]:
+        body = {
+            "kind": "refresher_course",
+            "title": "MR imaging of the knee",
+            "duration_minutes": 90,
+            "topics": ["knee", "MR"],
+            "expected_attendance": 150,
+        } | fields
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/items", body)
+        return result
+
+    def faculty(
+        self, congress_id: str, item_id: str, person_id: str, role: str = "speaker"
+    ) -> dict[str, Any]:
+        body = {"person_id": person_id, "role": role}
+        result: dict[str, Any] = self.call(
+            "POST", f"/api/congresses/{congress_id}/items/{item_id}/faculty", body
+        )
+        return result
+
+    def availability(self, congress_id: str, **fields: Any) -> dict[str, Any]:
+        body = {
+            "kind": "unavailable",
+            "starts_at": "2026-06-18T08:00:00+02:00",
+            "ends_at": "2026-06-18T12:30:00+02:00",
+        } | fields
+        result: dict[str, Any] = self.call(
+            "POST", f"/api/congresses/{congress_id}/availability", body
+        )
+        return result
+
+    def draft(self, congress_id: str, **fields: Any) -> dict[str, Any]:
+        result: dict[str, Any] = self.call(
+            "POST", f"/api/congresses/{congress_id}/versions", {} | fields
+        )
+        return result
+
+    def assignment(self, congress_id: str, version_id: str, **fields: Any) -> dict[str, Any]:
+        path = f"/api/congresses/{congress_id}/versions/{version_id}/assignments"
+        result: dict[str, Any] = self.call("POST", path, fields)
+        return result
+
+    def release(self, congress_id: str, version_id: str) -> dict[str, Any]:
+        path = f"/api/congresses/{congress_id}/versions/{version_id}/release"
+        result: dict[str, Any] = self.call("POST", path, {}, status=200)
+        return result
