@@ -73,8 +73,7 @@ SEED_COFFEE_AND_TALK = (
     "How to get my manuscript accepted: getting help from reporting guidelines",
     "Innovative tools to improve the communication between radiologists and patients",
     "How to advance the academic ladder",
-    "Guidance for IT in radiology: how radiologist can benefit from DIAM "
-    "(Digital Imaging Adoption Model)",
+    "Guidance for IT in radiology: how radiologist can benefit from DIAM (Digital Imaging Adoption Model)",
 )
 
 # "E³ - Advanced Courses" (two courses, three sessions each).
@@ -127,8 +126,7 @@ SEED_EFOMP_PARTS = (
 
 # "ESHI(MT) Session" and "EuroSafe Imaging Session".
 SEED_ESHIMT = (
-    "The importance of identifying technical errors in hybrid imaging: "
-    "pitfalls and artefacts in PET/CT and PET/MRI"
+    "The importance of identifying technical errors in hybrid imaging: pitfalls and artefacts in PET/CT and PET/MRI"
 )
 SEED_EUROSAFE = (
     "Paediatric CT doses and risks (MEDIRAD)",
@@ -158,8 +156,7 @@ SEED_REFRESHER_COURSES = (
     ("paediatric", "Imaging of frequent queries in children: an evidence-based approach"),
     (
         "oncologic",
-        "Functional and molecular imaging techniques in oncology: "
-        "how to use them in routine practice",
+        "Functional and molecular imaging techniques in oncology: how to use them in routine practice",
     ),
     ("paediatric", "Fluoroscopy: a mainstay state-of-the-art in paediatric radiology"),
     (
@@ -186,8 +183,7 @@ SEED_REFRESHER_COURSES = (
 
 # "Transatlantic Course of ESR and RSNA ...": three parts, in order.
 SEED_TRANSATLANTIC_SERIES = (
-    "Transatlantic Course of ESR and RSNA: Stroke Imaging and Endovascular Treatment: "
-    "Now and the Future"
+    "Transatlantic Course of ESR and RSNA: Stroke Imaging and Endovascular Treatment: Now and the Future"
 )
 SEED_TRANSATLANTIC_PARTS = (
     "Current status of stroke work up and treatment",
@@ -206,8 +202,7 @@ SEED_US_WORKSHOPS = (
 SEED_US_QUIZ = "Ultrasound Quiz"
 
 US_LAB_NOTE = (
-    "Eight ultrasound systems (BK Medical), one live-model bay per station and anatomy "
-    "models; a tutor per station."
+    "Eight ultrasound systems (BK Medical), one live-model bay per station and anatomy models; a tutor per station."
 )
 WORKSHOP_DESCRIPTION = (
     "Hands-on scanning at eight stations with live models, three trainees per station. "
@@ -375,8 +370,7 @@ ECR_TOPICS = (
         7,
         "genitourinary",
         "Genitourinary",
-        "Prostate MRI; Renal masses; Adrenal imaging; Gynaecological malignancies; "
-        "Bladder cancer; Scrotal ultrasound",
+        "Prostate MRI; Renal masses; Adrenal imaging; Gynaecological malignancies; Bladder cancer; Scrotal ultrasound",
     ),
     _topic(
         8,
@@ -440,8 +434,7 @@ ECR_TOPICS = (
         16,
         "hybrid",
         "Hybrid imaging",
-        "PET/MRI in practice; Theranostics; SPECT/CT; Amyloid and tau imaging; PSMA PET; "
-        "FDG PET pitfalls",
+        "PET/MRI in practice; Theranostics; SPECT/CT; Amyloid and tau imaging; PSMA PET; FDG PET pitfalls",
     ),
     _topic(
         17,
@@ -598,19 +591,15 @@ REGIONS: dict[str, _Region] = {
         "Navarro, Torres, Domínguez, Vázquez, Ramos, Castro, Ortega",
     ),
     "portuguese": _region(
-        "João, Tiago, Pedro, Rui, Miguel, André, Diogo, Nuno, Ricardo, Bruno, Gonçalo, Luís, "
-        "Rafael, Hugo",
-        "Inês, Ana, Mariana, Beatriz, Catarina, Sofia, Joana, Rita, Carolina, Marta, Filipa, "
-        "Teresa, Luísa, Daniela",
+        "João, Tiago, Pedro, Rui, Miguel, André, Diogo, Nuno, Ricardo, Bruno, Gonçalo, Luís, Rafael, Hugo",
+        "Inês, Ana, Mariana, Beatriz, Catarina, Sofia, Joana, Rita, Carolina, Marta, Filipa, Teresa, Luísa, Daniela",
         "Silva, Santos, Ferreira, Pereira, Oliveira, Costa, Rodrigues, Martins, Sousa, "
         "Fernandes, Gonçalves, Gomes, Lopes, Marques, Alves, Almeida, Ribeiro, Pinto, "
         "Carvalho, Teixeira",
     ),
     "dutch": _region(
-        "Daan, Bram, Thijs, Ruben, Joost, Sander, Jeroen, Wouter, Koen, Pieter, Maarten, Bart, "
-        "Stijn, Tom",
-        "Sanne, Lotte, Femke, Eva, Anouk, Fleur, Iris, Maaike, Nienke, Marieke, Lieke, "
-        "Esther, Annelies, Els",
+        "Daan, Bram, Thijs, Ruben, Joost, Sander, Jeroen, Wouter, Koen, Pieter, Maarten, Bart, Stijn, Tom",
+        "Sanne, Lotte, Femke, Eva, Anouk, Fleur, Iris, Maaike, Nienke, Marieke, Lieke, Esther, Annelies, Els",
         "de Jong, Jansen, de Vries, van den Berg, van Dijk, Bakker, Janssen, Visser, Smit, "
         "Meijer, de Boer, Mulder, de Groot, Bos, Vos, Peters, Hendriks, van Leeuwen, Dekker, "
         "Brouwer, Peeters, Maes, Claes, Willems, Verhoeven, Jacobs",
@@ -625,18 +614,15 @@ REGIONS: dict[str, _Region] = {
         "Kelly, O'Brien, Byrne, Walsh, Ryan, Campbell, Stewart",
     ),
     "nordic": _region(
-        "Erik, Lars, Anders, Magnus, Johan, Henrik, Mikael, Niklas, Mikko, Jussi, Ole, "
-        "Rasmus, Sigurd, Fredrik",
-        "Ingrid, Karin, Sofia, Elin, Maja, Sigrid, Astrid, Freja, Aino, Liisa, Kari, Mette, "
-        "Hanna, Linnea",
+        "Erik, Lars, Anders, Magnus, Johan, Henrik, Mikael, Niklas, Mikko, Jussi, Ole, Rasmus, Sigurd, Fredrik",
+        "Ingrid, Karin, Sofia, Elin, Maja, Sigrid, Astrid, Freja, Aino, Liisa, Kari, Mette, Hanna, Linnea",
         "Andersson, Johansson, Karlsson, Nilsson, Eriksson, Larsson, Olsen, Hansen, Johansen, "
         "Pedersen, Nielsen, Jensen, Christensen, Berg, Lund, Virtanen, Korhonen, Mäkinen, "
         "Nieminen, Lindqvist, Holm, Dahl",
     ),
     "polish": _region(
         "Piotr, Tomasz, Paweł, Michał, Krzysztof, Marcin, Jakub, Łukasz, Wojciech, Adam",
-        "Anna, Katarzyna, Magdalena, Agnieszka, Joanna, Aleksandra, Monika, Ewa, Małgorzata, "
-        "Barbara",
+        "Anna, Katarzyna, Magdalena, Agnieszka, Joanna, Aleksandra, Monika, Ewa, Małgorzata, Barbara",
         "Nowak, Wójcik, Kowalczyk, Mazur, Krawczyk, Zając, Król, Wieczorek, Wróbel, Dudek, "
         "Pawlak, Sikora, Kowalski/Kowalska, Wiśniewski/Wiśniewska, Lewandowski/Lewandowska, "
         "Kamiński/Kamińska, Zieliński/Zielińska, Szymański/Szymańska",
@@ -649,8 +635,7 @@ REGIONS: dict[str, _Region] = {
         "Němec/Němcová, Marek/Marková, Pokorný/Pokorná",
     ),
     "greek": _region(
-        "Georgios, Dimitrios, Konstantinos, Ioannis, Nikolaos, Panagiotis, Christos, "
-        "Vasileios, Athanasios, Michail",
+        "Georgios, Dimitrios, Konstantinos, Ioannis, Nikolaos, Panagiotis, Christos, Vasileios, Athanasios, Michail",
         "Maria, Eleni, Aikaterini, Sofia, Georgia, Dimitra, Anastasia, Ioanna, Vasiliki, Evangelia",
         "Papadopoulos/Papadopoulou, Georgiou, Nikolaidis/Nikolaidou, Pappas/Pappa, "
         "Karagiannis/Karagianni, Vlachos/Vlachou, Oikonomou, Antoniou, Dimitriou, "
@@ -659,8 +644,7 @@ REGIONS: dict[str, _Region] = {
     "hungarian": _region(
         "Bence, Gábor, László, Péter, Zoltán, Ádám, Tamás, Balázs, András, Attila",
         "Anna, Eszter, Katalin, Réka, Zsófia, Judit, Nóra, Dóra, Krisztina, Orsolya",
-        "Nagy, Kovács, Tóth, Szabó, Horváth, Varga, Kiss, Molnár, Németh, Farkas, Balogh, "
-        "Papp, Takács, Juhász",
+        "Nagy, Kovács, Tóth, Szabó, Horváth, Varga, Kiss, Molnár, Németh, Farkas, Balogh, Papp, Takács, Juhász",
     ),
     "romanian": _region(
         "Andrei, Alexandru, Mihai, Ionuț, Radu, Bogdan, Cristian, Vlad, Adrian, Sorin",
@@ -937,9 +921,7 @@ ESSR = _ScaleSpec(
         _us_lab("US-Lab"),
         _exam_room("EDiMSK Exam Room", 4),
     ),
-    closures=(
-        _Closure("Sala C", 1, "13:30", "18:30", "Reserved for the EDiMSK examiners' meeting"),
-    ),
+    closures=(_Closure("Sala C", 1, "13:30", "18:30", "Reserved for the EDiMSK examiners' meeting"),),
     faculty=80,
     registered_attendees=520,
     unregistered=20,
@@ -983,9 +965,7 @@ def _ecr_rooms() -> tuple[_RoomSpec, ...]:
         ("Room L", 500),
     )
     small_caps = (300, 300, 280, 250, 250, 220, 200, 200, 180, 160, 150, 120, 100, 100)
-    small = tuple(
-        (f"Room {letter}", cap) for letter, cap in zip("MNOPQRSTUVWXYZ", small_caps, strict=True)
-    )
+    small = tuple((f"Room {letter}", cap) for letter, cap in zip("MNOPQRSTUVWXYZ", small_caps, strict=True))
     studios = (("Studio 1", 80), ("Studio 2", 60), ("Studio 3", 40))
     return (
         *(_room(n, c, "L") for n, c in large),
@@ -1085,9 +1065,7 @@ def _local(spec: _ScaleSpec, day: int, hhmm: str) -> dt.datetime:
 # People
 # --------------------------------------------------------------------------
 
-_FOLD = str.maketrans(
-    {"\u0131": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "đ": "d"}
-)
+_FOLD = str.maketrans({"\u0131": "i", "ł": "l", "Ł": "L", "ø": "o", "Ø": "O", "æ": "ae", "ß": "ss", "đ": "d"})
 
 
 @functools.cache
@@ -1115,8 +1093,7 @@ class _People:
         clinical = [i for i in INSTITUTIONS if i.kind == "clinical"]
         self._clinical = clinical
         self._clinical_weights = [
-            spec.country_weights.get(i.country, 1) * (1 if i.country in NON_EUROPEAN else 2)
-            for i in clinical
+            spec.country_weights.get(i.country, 1) * (1 if i.country in NON_EUROPEAN else 2) for i in clinical
         ]
         self._industry = [i for i in INSTITUTIONS if i.kind == "industry"]
         self._press = [i for i in INSTITUTIONS if i.kind == "press"]
@@ -1154,9 +1131,7 @@ def _years(rng: random.Random, last: int) -> range:
     return range(start, end + 1)
 
 
-def _memberships(
-    spec: _ScaleSpec, rng: random.Random, profile: str, country: str
-) -> list[MembershipCreate]:
+def _memberships(spec: _ScaleSpec, rng: random.Random, profile: str, country: str) -> list[MembershipCreate]:
     last = spec.first_day.year
     abroad = country in NON_EUROPEAN
     out: list[MembershipCreate] = []
@@ -1211,9 +1186,7 @@ def _category(rng: random.Random, profile: str) -> RegistrationCategory:
 
 
 def _registered_at(spec: _ScaleSpec, rng: random.Random, early: bool) -> dt.datetime:
-    opening = dt.datetime(
-        spec.first_day.year, spec.first_day.month, spec.first_day.day, tzinfo=dt.UTC
-    )
+    opening = dt.datetime(spec.first_day.year, spec.first_day.month, spec.first_day.day, tzinfo=dt.UTC)
     days = rng.randint(100, 200) if early or rng.random() < 0.5 else rng.randint(2, 99)
     moment = opening - dt.timedelta(days=days, seconds=rng.randint(0, 86_399))
     if rng.random() < 0.5:
@@ -1336,9 +1309,7 @@ class _Programme:
         return self.spec.first_day + dt.timedelta(days=index)
 
     def window(self, day: int, start: str | None = None, end: str | None = None) -> DayWindow:
-        return DayWindow(
-            day=self.day(day), start=start or self.spec.day_start, end=end or self.spec.day_end
-        )
+        return DayWindow(day=self.day(day), start=start or self.spec.day_start, end=end or self.spec.day_end)
 
     def _place(self, sizes: Sequence[str], minutes: int) -> _RoomSpec:
         rooms = [r for r in self.spec.rooms if r.size in sizes]
@@ -1367,10 +1338,7 @@ class _Programme:
         if code in self._codes:
             raise ValueError(f"duplicate item code {code!r}")
         self._codes.add(code)
-        if equipment:
-            room = self._place(("US",), minutes * runs)
-        else:
-            room = self._place(ROOM_SIZES[kind], minutes * runs)
+        room = self._place(("US",), minutes * runs) if equipment else self._place(ROOM_SIZES[kind], minutes * runs)
         limit = min(room.capacity, capacity) if capacity else room.capacity
         attendance = limit if capacity else self.rng.randint(limit * 45 // 100, limit * 90 // 100)
         roles = self.rng.choice(ROLE_PATTERNS[kind])
@@ -1390,10 +1358,7 @@ class _Programme:
             series=series,
             series_position=position,
             follows=list(follows),
-            faculty=[
-                BundleFaculty(email=email, role=role)
-                for email, role in zip(emails, roles, strict=True)
-            ],
+            faculty=[BundleFaculty(email=email, role=role) for email, role in zip(emails, roles, strict=True)],
         )
         self.items.append(item)
         return item
@@ -1425,9 +1390,7 @@ class _Programme:
             )
             previous = code
 
-    def workshops(
-        self, entries: Sequence[tuple[str, str, Sequence[str]]], quiz_codes: Sequence[str]
-    ) -> None:
+    def workshops(self, entries: Sequence[tuple[str, str, Sequence[str]]], quiz_codes: Sequence[str]) -> None:
         """Hands-on ultrasound workshops (two runs each) and the ultrasound quiz."""
         for code, title, topics in entries:
             self.add(
@@ -1541,10 +1504,7 @@ def _essr_programme(p: _Programme) -> None:
             topics=("research",),
         )
     p.workshops(
-        [
-            (f"HW {n}", title, topics)
-            for n, (title, topics) in enumerate(SEED_US_WORKSHOPS, start=1)
-        ],
+        [(f"HW {n}", title, topics) for n, (title, topics) in enumerate(SEED_US_WORKSHOPS, start=1)],
         ["USQ"],
     )
 
@@ -1716,8 +1676,7 @@ def build_bundle(scale: Scale = "essr", seed: int = 2026) -> Bundle:
     profiles = [name for name, _ in spec.profiles]
     weights = [weight for _, weight in spec.profiles]
     attendees = [
-        people.make(rng.choices(profiles, weights)[0])
-        for _ in range(spec.registered_attendees + spec.unregistered)
+        people.make(rng.choices(profiles, weights)[0]) for _ in range(spec.registered_attendees + spec.unregistered)
     ]
     unregistered = {d.email for d in rng.sample(attendees, spec.unregistered)}
 
@@ -1757,8 +1716,7 @@ def build_bundle(scale: Scale = "essr", seed: int = 2026) -> Bundle:
         format="congress-bundle/1",
         congress=_congress(spec),
         rooms=[
-            RoomCreate(name=r.name, capacity=r.capacity, equipment=dict(r.equipment), notes=r.notes)
-            for r in spec.rooms
+            RoomCreate(name=r.name, capacity=r.capacity, equipment=dict(r.equipment), notes=r.notes) for r in spec.rooms
         ],
         people=bundle_people,
         registrations=registrations,

@@ -21,7 +21,6 @@ from congress.db.base import metadata
 from congress.db.engine import make_sync_engine
 from congress.db.models import ApiToken
 from congress.lib.security import Role, hash_token, new_token
-
 from tests.factories import Api
 
 
@@ -75,9 +74,7 @@ def client(app_client: TestClient[Litestar], clean_db: Engine) -> TestClient[Lit
     return app_client
 
 
-def issue_token(
-    engine: Engine, role: Role, person_id: uuid.UUID | None = None, *, revoked: bool = False
-) -> str:
+def issue_token(engine: Engine, role: Role, person_id: uuid.UUID | None = None, *, revoked: bool = False) -> str:
     token = new_token()
     with engine.begin() as conn:
         conn.execute(

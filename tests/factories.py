@@ -69,9 +69,7 @@ class Api:
             "category": "full",
             "registered_at": "2026-02-01T09:00:00+01:00",
         } | fields
-        result: dict[str, Any] = self.call(
-            "POST", f"/api/congresses/{congress_id}/registrations", body
-        )
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/registrations", body)
         return result
 
     def item(self, congress_id: str, **fields: Any) -> dict[str, Any]:
@@ -85,13 +83,9 @@ class Api:
         result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/items", body)
         return result
 
-    def faculty(
-        self, congress_id: str, item_id: str, person_id: str, role: str = "speaker"
-    ) -> dict[str, Any]:
+    def faculty(self, congress_id: str, item_id: str, person_id: str, role: str = "speaker") -> dict[str, Any]:
         body = {"person_id": person_id, "role": role}
-        result: dict[str, Any] = self.call(
-            "POST", f"/api/congresses/{congress_id}/items/{item_id}/faculty", body
-        )
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/items/{item_id}/faculty", body)
         return result
 
     def availability(self, congress_id: str, **fields: Any) -> dict[str, Any]:
@@ -100,15 +94,11 @@ class Api:
             "starts_at": "2026-06-18T08:00:00+02:00",
             "ends_at": "2026-06-18T12:30:00+02:00",
         } | fields
-        result: dict[str, Any] = self.call(
-            "POST", f"/api/congresses/{congress_id}/availability", body
-        )
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/availability", body)
         return result
 
     def draft(self, congress_id: str, **fields: Any) -> dict[str, Any]:
-        result: dict[str, Any] = self.call(
-            "POST", f"/api/congresses/{congress_id}/versions", {} | fields
-        )
+        result: dict[str, Any] = self.call("POST", f"/api/congresses/{congress_id}/versions", {} | fields)
         return result
 
     def assignment(self, congress_id: str, version_id: str, **fields: Any) -> dict[str, Any]:

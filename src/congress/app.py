@@ -58,9 +58,7 @@ async def health(request: Request[Any, Any, Any]) -> Health:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-            revision = (
-                await conn.execute(text("SELECT version_num FROM alembic_version"))
-            ).scalar_one_or_none()
+            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
         database = "ok" if revision else "unmigrated"
     except Exception:  # the health endpoint reports, it does not fail
         log.warning("health check: database unreachable", exc_info=True)
@@ -119,9 +117,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             render_plugins=[ScalarRenderPlugin()],
             components=Components(
                 security_schemes={
-                    "BearerToken": SecurityScheme(
-                        type="http", scheme="bearer", description="An API token (cgr_…)"
-                    )
+                    "BearerToken": SecurityScheme(type="http", scheme="bearer", description="An API token (cgr_…)")
                 }
             ),
             create_examples=False,

@@ -51,9 +51,9 @@ def build_world(api: Api, engine: Engine) -> World:
     w["released"] = api.release(c["id"], released["id"])["id"]
     draft = api.draft(c["id"], copy_from=w["released"])
     w["draft"] = draft["id"]
-    w["draft_assignment"] = api.call(
-        "GET", f"/api/congresses/{c['id']}/versions/{draft['id']}/assignments"
-    )["items"][0]["id"]
+    w["draft_assignment"] = api.call("GET", f"/api/congresses/{c['id']}/versions/{draft['id']}/assignments")["items"][
+        0
+    ]["id"]
     w["bob_token"] = api.call("POST", "/api/tokens", {"name": "bob", "role": "attendee", "person_id": bob["id"]})[
         "info"
     ]["id"]
@@ -123,7 +123,11 @@ ROUTES: list[Route] = [
     Route(
         "POST",
         "/api/tokens",
-        [Variant("new", {}, organiser_only(201), body=lambda w: {"name": "t", "role": "steward", "person_id": w["bob"]})],
+        [
+            Variant(
+                "new", {}, organiser_only(201), body=lambda w: {"name": "t", "role": "steward", "person_id": w["bob"]}
+            )
+        ],
     ),
     Route("DELETE", "/api/tokens/{token_id:uuid}", [Variant("bob's", {"token_id": "bob_token"}, organiser_only(204))]),
     Route("GET", "/api/congresses", [Variant("public", {}, everyone(200))]),
@@ -220,7 +224,10 @@ ROUTES += [
         M,
         [
             Variant(
-                "own", {"person_id": "alice"}, organiser_only(201), body=lambda w: {"society": "ESR", "type": "full", "year": 2026}
+                "own",
+                {"person_id": "alice"},
+                organiser_only(201),
+                body=lambda w: {"society": "ESR", "type": "full", "year": 2026},
             )
         ],
     ),
@@ -309,13 +316,13 @@ ROUTES += [
     ),
 ]
 
-I = C + "/items"
+ITEMS = C + "/items"
 IID = CID | {"item_id": "item"}
 ROUTES += [
-    Route("GET", I, [Variant("list", CID, members(200, 200))]),
+    Route("GET", ITEMS, [Variant("list", CID, members(200, 200))]),
     Route(
         "POST",
-        I,
+        ITEMS,
         [
             Variant(
                 "new",
@@ -325,23 +332,27 @@ ROUTES += [
             )
         ],
     ),
-    Route("GET", I + "/{item_id:uuid}", [Variant("one", IID, members(200, 200))]),
+    Route("GET", ITEMS + "/{item_id:uuid}", [Variant("one", IID, members(200, 200))]),
     Route(
-        "PATCH", I + "/{item_id:uuid}", [Variant("retitle", IID, organiser_only(200), body=lambda w: {"title": "Knee MR"})]
+        "PATCH",
+        ITEMS + "/{item_id:uuid}",
+        [Variant("retitle", IID, organiser_only(200), body=lambda w: {"title": "Knee MR"})],
     ),
-    Route("DELETE", I + "/{item_id:uuid}", [Variant("one", IID, organiser_only(204))]),
-    Route("GET", I + "/{item_id:uuid}/faculty", [Variant("list", IID, members(200, 200))]),
+    Route("DELETE", ITEMS + "/{item_id:uuid}", [Variant("one", IID, organiser_only(204))]),
+    Route("GET", ITEMS + "/{item_id:uuid}/faculty", [Variant("list", IID, members(200, 200))]),
     Route(
         "POST",
-        I + "/{item_id:uuid}/faculty",
+        ITEMS + "/{item_id:uuid}/faculty",
         [Variant("add", IID, organiser_only(201), body=lambda w: {"person_id": w["alice"], "role": "moderator"})],
     ),
     Route(
-        "GET", I + "/{item_id:uuid}/faculty/{link_id:uuid}", [Variant("one", IID | {"link_id": "faculty"}, members(200, 200))]
+        "GET",
+        ITEMS + "/{item_id:uuid}/faculty/{link_id:uuid}",
+        [Variant("one", IID | {"link_id": "faculty"}, members(200, 200))],
     ),
     Route(
         "DELETE",
-        I + "/{item_id:uuid}/faculty/{link_id:uuid}",
+        ITEMS + "/{item_id:uuid}/faculty/{link_id:uuid}",
         [Variant("one", IID | {"link_id": "faculty"}, organiser_only(204))],
     ),
 ]
@@ -386,8 +397,12 @@ ROUTES += [
         "PATCH",
         A + "/{availability_id:uuid}",
         [
-            Variant("own", CID | {"availability_id": "alice_window"}, members(200, 200), body=lambda w: {"reason": "clinic"}),
-            Variant("other", CID | {"availability_id": "bob_window"}, members(404, 200), body=lambda w: {"reason": "x"}),
+            Variant(
+                "own", CID | {"availability_id": "alice_window"}, members(200, 200), body=lambda w: {"reason": "clinic"}
+            ),
+            Variant(
+                "other", CID | {"availability_id": "bob_window"}, members(404, 200), body=lambda w: {"reason": "x"}
+            ),
         ],
     ),
     Route(
@@ -464,13 +479,21 @@ ROUTES += [
                 "draft",
                 DRAFT,
                 organiser_only(201),
-                body=lambda w: {"item_id": w["other_item"], "room_id": w["room"], "starts_at": "2026-06-19T09:00:00+02:00"},
+                body=lambda w: {
+                    "item_id": w["other_item"],
+                    "room_id": w["room"],
+                    "starts_at": "2026-06-19T09:00:00+02:00",
+                },
             ),
             Variant(
                 "released",
                 REL,
                 organiser_only(409),
-                body=lambda w: {"item_id": w["other_item"], "room_id": w["room"], "starts_at": "2026-06-19T09:00:00+02:00"},
+                body=lambda w: {
+                    "item_id": w["other_item"],
+                    "room_id": w["room"],
+                    "starts_at": "2026-06-19T09:00:00+02:00",
+                },
             ),
         ],
     ),
@@ -486,9 +509,17 @@ ROUTES += [
         "PATCH",
         VA + "/{assignment_id:uuid}",
         [
-            Variant("draft", DRAFT | {"assignment_id": "draft_assignment"}, organiser_only(200), body=lambda w: {"pinned": True}),
             Variant(
-                "released", REL | {"assignment_id": "released_assignment"}, organiser_only(409), body=lambda w: {"pinned": True}
+                "draft",
+                DRAFT | {"assignment_id": "draft_assignment"},
+                organiser_only(200),
+                body=lambda w: {"pinned": True},
+            ),
+            Variant(
+                "released",
+                REL | {"assignment_id": "released_assignment"},
+                organiser_only(409),
+                body=lambda w: {"pinned": True},
             ),
         ],
     ),

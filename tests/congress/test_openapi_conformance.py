@@ -7,9 +7,9 @@ from collections.abc import Iterator
 
 import pytest
 import schemathesis
-from schemathesis.generation.modes import GenerationMode
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
+from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_headers_conformance,
@@ -20,8 +20,8 @@ from sqlalchemy import Engine
 
 from congress.app import create_app
 from congress.config import Settings
-from tests.conftest import issue_token
 from congress.lib.security import Role
+from tests.conftest import issue_token
 from tests.live_server import live_server
 
 CHECKS = [
@@ -57,7 +57,5 @@ schema.config.generation.update(
 
 @schema.parametrize()
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_conforms_to_the_openapi_document(
-    case: schemathesis.Case, server: str, token: str
-) -> None:
+def test_every_operation_conforms_to_the_openapi_document(case: schemathesis.Case, server: str, token: str) -> None:
     case.call_and_validate(base_url=server, headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)

@@ -97,9 +97,7 @@ def test_bundle_same_seed_gives_identical_json() -> None:
 
 
 def test_bundle_different_seed_gives_different_json() -> None:
-    assert msgspec.json.encode(build_bundle("essr", seed=7)) != msgspec.json.encode(
-        build_bundle("essr", seed=8)
-    )
+    assert msgspec.json.encode(build_bundle("essr", seed=7)) != msgspec.json.encode(build_bundle("essr", seed=8))
 
 
 def test_essr_congress_spans_three_days_in_lugano(essr: Bundle) -> None:
@@ -136,8 +134,7 @@ def test_essr_ultrasound_workshops_run_twice(essr: Bundle) -> None:
     assert {i.capacity for i in workshops} == {24}
     assert all(f.role == "tutor" for i in workshops for f in i.faculty)
     assert all(
-        i.required_equipment == {Equipment.ULTRASOUND_STATION: 8, Equipment.LIVE_MODEL_BAY: 8}
-        for i in workshops
+        i.required_equipment == {Equipment.ULTRASOUND_STATION: 8, Equipment.LIVE_MODEL_BAY: 8} for i in workshops
     )
 
 
@@ -260,9 +257,7 @@ def test_bundle_items_fit_the_rooms_that_can_take_them(scale: str) -> None:
     # set must not need more minutes than those rooms offer (Hall's condition).
     bundle = _bundle(scale)
     supply = _room_minutes(bundle)
-    eligible = {
-        i.code: frozenset(r.name for r in bundle.rooms if _fits(i, r)) for i in bundle.items
-    }
+    eligible = {i.code: frozenset(r.name for r in bundle.rooms if _fits(i, r)) for i in bundle.items}
 
     overloaded = []
     for rooms in set(eligible.values()):
@@ -281,9 +276,7 @@ def test_essr_workshops_and_quiz_fit_the_ultrasound_lab(essr: Bundle) -> None:
     assert sum(_demand(i) for i in needs_lab) <= supply
 
 
-def test_main_writes_a_bundle_that_loads(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
+def test_main_writes_a_bundle_that_loads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "essr.json"
 
     assert main(["--scale", "essr", "--seed", "3", "--out", str(out), "--pretty"]) == 0

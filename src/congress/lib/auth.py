@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from litestar.datastructures import Headers
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -23,7 +24,7 @@ Resolver = Callable[[AsyncSession, str], Awaitable[Principal | None]]
 def auth_middleware_factory(resolve: Resolver) -> Callable[[ASGIApp], ASGIApp]:
     def factory(app: ASGIApp) -> ASGIApp:
         async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
+            if scope["type"] != ScopeType.HTTP:
                 await app(scope, receive, send)
                 return
             header = Headers.from_scope(scope).get("authorization")
@@ -31,16 +32,12 @@ def auth_middleware_factory(resolve: Resolver) -> Callable[[ASGIApp], ASGIApp]:
             if header is not None:
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
-                    raise NotAuthenticated(
-                        "Use 'Authorization: Bearer <token>'", code="bad_authorization_header"
-                    )
+                    raise NotAuthenticated("Use 'Authorization: Bearer <token>'", code="bad_authorization_header")
                 maker: async_sessionmaker[AsyncSession] = scope["app"].state[SESSION_MAKER_KEY]
                 async with maker() as session:
                     principal = await resolve(session, token.strip())
                 if principal is None:
-                    raise NotAuthenticated(
-                        "The token is unknown, revoked or expired", code="invalid_token"
-                    )
+                    raise NotAuthenticated("The token is unknown, revoked or expired", code="invalid_token")
             scope["user"] = principal
             await app(scope, receive, send)
 

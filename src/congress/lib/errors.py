@@ -108,9 +108,7 @@ def _problem_type(code: str) -> str:
     return f"https://congress.invalid/problems/{code.replace('_', '-')}"
 
 
-def problem_response(
-    problem: ProblemDetails, headers: dict[str, str] | None = None
-) -> Response[Any]:
+def problem_response(problem: ProblemDetails, headers: dict[str, str] | None = None) -> Response[Any]:
     return Response(
         content=msgspec.json.encode(problem),
         status_code=problem.status,
@@ -153,9 +151,7 @@ def _from_litestar(exc: HTTPException) -> ProblemDetails:
                 code=code,
                 detail=str(exc.detail),
             )
-    code = {405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}.get(
-        status, "http_error"
-    )
+    code = {405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}.get(status, "http_error")
     return ProblemDetails(
         type=_problem_type(code),
         title=str(exc.detail),

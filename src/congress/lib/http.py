@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from litestar import delete as _delete
 from litestar import get as _get
@@ -18,6 +18,7 @@ from litestar import patch as _patch
 from litestar import post as _post
 from litestar import put as _put
 from litestar.connection import ASGIConnection
+from litestar.handlers import HTTPRouteHandler
 from litestar.handlers.base import BaseRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 
@@ -92,20 +93,29 @@ def _responses(access: Access, extra: tuple[int, ...]) -> dict[int, ResponseSpec
     return {code: _problem(_ERRORS[code]) for code in sorted(codes)}
 
 
-def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
+RouteDecorator = Callable[[Callable[..., Any]], HTTPRouteHandler]
+
+
+class RouteFactory(Protocol):
+    def __call__(
+        self, path: str | list[str] | None = None, *, access: Access, errors: tuple[int, ...] = (), **kwargs: Any
+    ) -> RouteDecorator: ...
+
+
+def _route(decorator: Callable[..., Any]) -> RouteFactory:
     def make(
         path: str | list[str] | None = None,
         *,
         access: Access,
         errors: tuple[int, ...] = (),
         **kwargs: Any,
-    ) -> Any:
+    ) -> RouteDecorator:
         opt = dict(kwargs.pop("opt", None) or {})
         opt[ACCESS_KEY] = access
         responses = _responses(access, errors)
         responses.update(kwargs.pop("responses", None) or {})
-        security = [] if access.public else [{"BearerToken": []}]
-        return decorator(
+        security: list[dict[str, list[str]]] = [] if access.public else [{"BearerToken": []}]
+        handler: RouteDecorator = decorator(
             path,
             opt=opt,
             guards=[access_guard],
@@ -113,6 +123,7 @@ def _route(decorator: Callable[..., Any]) -> Callable[..., Any]:
             security=security,
             **kwargs,
         )
+        return handler
 
     return make
 

@@ -34,12 +34,8 @@ def _label(model: type[Any]) -> str:
     return str(getattr(model, "__tablename__", model.__name__)).replace("_", " ")
 
 
-async def paginate(
-    session: AsyncSession, stmt: Select[tuple[M]], limit: int, offset: int
-) -> tuple[Sequence[M], int]:
-    total = (
-        await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))
-    ).scalar_one()
+async def paginate(session: AsyncSession, stmt: Select[tuple[M]], limit: int, offset: int) -> tuple[Sequence[M], int]:
+    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
     rows = (await session.execute(stmt.limit(limit).offset(offset))).scalars().all()
     return rows, int(total)
 
@@ -55,11 +51,7 @@ async def flush_or_conflict(session: AsyncSession, what: str) -> None:
 
 def changes(update: msgspec.Struct) -> dict[str, Any]:
     """The fields a PATCH body actually sets."""
-    return {
-        name: value
-        for name in update.__struct_fields__
-        if (value := getattr(update, name)) is not msgspec.UNSET
-    }
+    return {name: value for name in update.__struct_fields__ if (value := getattr(update, name)) is not msgspec.UNSET}
 
 
 @lru_cache(maxsize=1)
@@ -69,9 +61,7 @@ def _known_zones() -> frozenset[str]:
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
     if name not in _known_zones():
-        raise InvalidInput(
-            f"'{name}' is not an IANA time zone", code="unknown_time_zone", field="time_zone"
-        )
+        raise InvalidInput(f"'{name}' is not an IANA time zone", code="unknown_time_zone", field="time_zone")
     return zoneinfo.ZoneInfo(name)
 
 

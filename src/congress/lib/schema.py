@@ -10,9 +10,7 @@ import msgspec
 class _KeywordOnly(msgspec.StructMeta):
     """Makes every subclass keyword-only too (msgspec does not inherit ``kw_only``)."""
 
-    def __new__(
-        mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any
-    ) -> _KeywordOnly:
+    def __new__(mcls, name: str, bases: tuple[type, ...], namespace: dict[str, Any], **kwargs: Any) -> _KeywordOnly:
         kwargs.setdefault("kw_only", True)
         return super().__new__(mcls, name, bases, namespace, **kwargs)
 
@@ -24,9 +22,7 @@ class Struct(msgspec.Struct, metaclass=_KeywordOnly, forbid_unknown_fields=True)
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 ShortText = Annotated[str, msgspec.Meta(max_length=200)]
 LongText = Annotated[str, msgspec.Meta(max_length=4000)]
-Slug = Annotated[
-    str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-]
+Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Email = Annotated[
     str,
     msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),

@@ -14,7 +14,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-TOKEN_PREFIX = "cgr_"
+CGR_PREFIX = "cgr_"  # marks our API tokens (helps secret scanners); not secret
 TOKEN_BYTES = 32
 
 
@@ -43,7 +43,7 @@ class Principal:
 
 
 def new_token() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+    return CGR_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
 
 
 def hash_token(token: str) -> str:
@@ -55,4 +55,4 @@ def digest_matches(stored_digest: str, token: str) -> bool:
 
 
 def looks_like_token(value: str) -> bool:
-    return value.startswith(TOKEN_PREFIX) and 20 <= len(value) <= 128
+    return value.startswith(CGR_PREFIX) and 20 <= len(value) <= 128

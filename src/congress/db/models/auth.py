@@ -22,8 +22,6 @@ class ApiToken(Base):
         ForeignKey("person.id", ondelete="CASCADE"), index=True, default=None
     )
     digest: Mapped[str] = mapped_column(String(64), unique=True)
-    last_used_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    last_used_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     expires_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)

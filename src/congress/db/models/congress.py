@@ -52,9 +52,7 @@ class Room(Base):
         CheckConstraint("capacity >= 0", name="capacity"),
     )
 
-    congress_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("congress.id", ondelete="CASCADE"), index=True
-    )
+    congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     capacity: Mapped[int] = mapped_column(Integer)
     # {"ultrasound_station": 8, "projector": 1}

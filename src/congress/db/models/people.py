@@ -28,9 +28,7 @@ class Membership(Base):
         CheckConstraint("year BETWEEN 1900 AND 2200", name="year"),
     )
 
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     society: Mapped[Society] = mapped_column(enum_column(Society))
     type: Mapped[MembershipType] = mapped_column(enum_column(MembershipType))
     year: Mapped[int] = mapped_column(Integer)

@@ -23,9 +23,7 @@ class ProgrammeItem(Base):
         CheckConstraint("expected_attendance >= 0", name="attendance"),
     )
 
-    congress_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("congress.id", ondelete="CASCADE"), index=True
-    )
+    congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
     # The organiser's own reference ("RC 1205", "HW 3A"); unique in the congress when given.
     code: Mapped[str | None] = mapped_column(String(32), default=None)
     kind: Mapped[ItemKind] = mapped_column(enum_column(ItemKind))
@@ -53,27 +51,17 @@ class ItemPrecedence(Base):
         CheckConstraint("before_id <> after_id", name="distinct"),
     )
 
-    before_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programme_item.id", ondelete="CASCADE"), index=True
-    )
-    after_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programme_item.id", ondelete="CASCADE"), index=True
-    )
+    before_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme_item.id", ondelete="CASCADE"), index=True)
+    after_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme_item.id", ondelete="CASCADE"), index=True)
     min_gap_minutes: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class FacultyLink(Base):
     __tablename__ = "faculty_link"
-    __table_args__ = (
-        UniqueConstraint("item_id", "person_id", "role", name="uq_faculty_item_person_role"),
-    )
+    __table_args__ = (UniqueConstraint("item_id", "person_id", "role", name="uq_faculty_item_person_role"),)
 
-    item_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programme_item.id", ondelete="CASCADE"), index=True
-    )
-    person_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("person.id", ondelete="CASCADE"), index=True
-    )
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme_item.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
     role: Mapped[FacultyRole] = mapped_column(enum_column(FacultyRole))
 
 
@@ -86,9 +74,7 @@ class Availability(Base):
         CheckConstraint("starts_at < ends_at", name="ordered"),
     )
 
-    congress_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("congress.id", ondelete="CASCADE"), index=True
-    )
+    congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("person.id", ondelete="CASCADE"), index=True, default=None
     )

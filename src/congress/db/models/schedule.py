@@ -24,14 +24,10 @@ class ScheduleVersion(Base):
         ),
     )
 
-    congress_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("congress.id", ondelete="CASCADE"), index=True
-    )
+    congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
     status: Mapped[VersionStatus] = mapped_column(enum_column(VersionStatus))
     number: Mapped[int | None] = mapped_column(Integer, default=None)
-    released_at: Mapped[dt.datetime | None] = mapped_column(
-        DateTimeUTC(timezone=True), default=None
-    )
+    released_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
 
 
@@ -45,16 +41,10 @@ class Assignment(Base):
         CheckConstraint("run >= 1", name="run"),
     )
 
-    version_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("schedule_version.id", ondelete="CASCADE"), index=True
-    )
-    item_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("programme_item.id", ondelete="CASCADE"), index=True
-    )
+    version_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("schedule_version.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("programme_item.id", ondelete="CASCADE"), index=True)
     run: Mapped[int] = mapped_column(Integer, default=1)
-    room_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("room.id", ondelete="RESTRICT"), index=True
-    )
+    room_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("room.id", ondelete="RESTRICT"), index=True)
     starts_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     ends_at: Mapped[dt.datetime] = mapped_column(DateTimeUTC(timezone=True))
     pinned: Mapped[bool] = mapped_column(Boolean, default=False)

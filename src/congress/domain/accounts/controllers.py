@@ -40,21 +40,13 @@ class TokenController(Controller):
         person_id: FromQuery[uuid.UUID | None] = None,
         include_revoked: FromQuery[bool] = False,
     ) -> Page[TokenRead]:
-        rows, total = await tokens.list(page.limit, page.offset, person_id, include_revoked)
+        rows, total = await tokens.search(page.limit, page.offset, person_id, include_revoked)
         return page_of(rows, total, page, token_read)
 
-    @http.post(
-        "/tokens", access=http.ORGANISER, summary="Issue a token; the secret is shown only here"
-    )
-    async def create_token(
-        self, tokens: NamedDependency[TokenService], data: JSONBody[TokenCreate]
-    ) -> TokenIssued:
+    @http.post("/tokens", access=http.ORGANISER, summary="Issue a token; the secret is shown only here")
+    async def create_token(self, tokens: NamedDependency[TokenService], data: JSONBody[TokenCreate]) -> TokenIssued:
         return await tokens.create(data)
 
-    @http.delete(
-        "/tokens/{token_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Revoke a token"
-    )
-    async def revoke_token(
-        self, tokens: NamedDependency[TokenService], token_id: FromPath[uuid.UUID]
-    ) -> None:
+    @http.delete("/tokens/{token_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Revoke a token")
+    async def revoke_token(self, tokens: NamedDependency[TokenService], token_id: FromPath[uuid.UUID]) -> None:
         await tokens.revoke(token_id)

@@ -44,9 +44,7 @@ async def resolve_token(session: AsyncSession, token: str) -> Principal | None:
     """The principal behind a bearer token, or None if it is unknown, revoked or expired."""
     if not looks_like_token(token):
         return None
-    row = (
-        await session.execute(select(ApiToken).where(ApiToken.digest == hash_token(token)))
-    ).scalar_one_or_none()
+    row = (await session.execute(select(ApiToken).where(ApiToken.digest == hash_token(token)))).scalar_one_or_none()
     if row is None or not digest_matches(row.digest, token):
         return None
     now = dt.datetime.now(dt.UTC)
@@ -76,13 +74,9 @@ async def issue_token(
     if expires_at is not None:
         expires_at = aware_utc(expires_at, "expires_at")
         if expires_at <= dt.datetime.now(dt.UTC):
-            raise InvalidInput(
-                "expires_at is in the past", code="expiry_in_past", field="expires_at"
-            )
+            raise InvalidInput("expires_at is in the past", code="expiry_in_past", field="expires_at")
     token = new_token()
-    row = ApiToken(
-        name=name, role=role, person_id=person_id, digest=hash_token(token), expires_at=expires_at
-    )
+    row = ApiToken(name=name, role=role, person_id=person_id, digest=hash_token(token), expires_at=expires_at)
     session.add(row)
     await flush_or_conflict(session, "The token")
     return token, row
@@ -93,7 +87,7 @@ class TokenService:
     session: AsyncSession
     principal: Principal | None
 
-    async def list(
+    async def search(
         self, limit: int, offset: int, person_id: uuid.UUID | None, include_revoked: bool
     ) -> tuple[Sequence[ApiToken], int]:
         stmt = select(ApiToken).order_by(ApiToken.created_at, ApiToken.id)
@@ -104,17 +98,13 @@ class TokenService:
         return await paginate(self.session, stmt, limit, offset)
 
     async def create(self, data: TokenCreate) -> TokenIssued:
-        token, row = await issue_token(
-            self.session, data.name, data.role, data.person_id, data.expires_at
-        )
+        token, row = await issue_token(self.session, data.name, data.role, data.person_id, data.expires_at)
         return TokenIssued(token=token, info=token_read(row))
 
     async def revoke(self, token_id: uuid.UUID) -> None:
         row = await get_or_404(self.session, ApiToken, token_id)
         if self.principal is not None and row.id == self.principal.token_id:
-            raise Conflict(
-                "A token cannot revoke itself; use another organiser token", code="self_revocation"
-            )
+            raise Conflict("A token cannot revoke itself; use another organiser token", code="self_revocation")
         if row.revoked_at is None:
             row.revoked_at = dt.datetime.now(dt.UTC)
             await flush_or_conflict(self.session, "Revoking the token")
@@ -125,9 +115,7 @@ class TokenService:
         name = None
         if self.principal.person_id is not None:
             name = (
-                await self.session.execute(
-                    select(Person.name).where(Person.id == self.principal.person_id)
-                )
+                await self.session.execute(select(Person.name).where(Person.id == self.principal.person_id))
             ).scalar_one_or_none()
         return Me(
             token_id=self.principal.token_id,

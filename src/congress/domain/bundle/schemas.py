@@ -27,25 +27,23 @@ class BundleFaculty(Struct):
     role: FacultyRole
 
 
-class BundleItem(ItemFields):
+class BundleItem(ItemFields, kw_only=True):
     """A programme item; ``code`` is required and ``follows`` names other items' codes."""
 
     code: ItemCode
     follows: Annotated[list[ItemCode], Meta(max_length=20)] = msgspec.field(default_factory=list)
-    faculty: Annotated[list[BundleFaculty], Meta(max_length=100)] = msgspec.field(
-        default_factory=list
-    )
+    faculty: Annotated[list[BundleFaculty], Meta(max_length=100)] = msgspec.field(default_factory=list)
 
 
-class BundlePerson(PersonCreate):
+class BundlePerson(PersonCreate, kw_only=True):
     memberships: list[MembershipCreate] = msgspec.field(default_factory=list)
 
 
 class BundleRegistration(Struct):
     email: Email
     category: RegistrationCategory
-    status: RegistrationStatus = RegistrationStatus.ACTIVE
     registered_at: dt.datetime
+    status: RegistrationStatus = RegistrationStatus.ACTIVE
 
 
 class BundleAvailability(Struct):

@@ -66,13 +66,9 @@ def read_bundle(path: Path) -> Bundle:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise BundleInvalid(
-            source, [BundleProblem("$", f"cannot read the file: {exc.strerror}")]
-        ) from exc
+        raise BundleInvalid(source, [BundleProblem("$", f"cannot read the file: {exc.strerror}")]) from exc
     if size > MAX_BUNDLE_BYTES:
-        raise BundleInvalid(
-            source, [BundleProblem("$", f"file is larger than {MAX_BUNDLE_BYTES} bytes")]
-        )
+        raise BundleInvalid(source, [BundleProblem("$", f"file is larger than {MAX_BUNDLE_BYTES} bytes")])
     raw = path.read_bytes()
     try:
         if path.suffix.lower() in {".yaml", ".yml"}:
@@ -119,23 +115,15 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
     for i, person in enumerate(bundle.people):
         years = [(m.society, m.year) for m in person.memberships]
         if len(set(years)) != len(years):
-            problems.append(
-                BundleProblem(
-                    f"$.people[{i}].memberships", "two memberships of one society in one year"
-                )
-            )
+            problems.append(BundleProblem(f"$.people[{i}].memberships", "two memberships of one society in one year"))
 
     seen_regs: set[str] = set()
     for i, reg in enumerate(bundle.registrations):
         email = reg.email.strip().lower()
         if email not in known_emails:
-            problems.append(
-                BundleProblem(f"$.registrations[{i}].email", f"no person with email '{reg.email}'")
-            )
+            problems.append(BundleProblem(f"$.registrations[{i}].email", f"no person with email '{reg.email}'"))
         if email in seen_regs:
-            problems.append(
-                BundleProblem(f"$.registrations[{i}].email", f"'{reg.email}' is registered twice")
-            )
+            problems.append(BundleProblem(f"$.registrations[{i}].email", f"'{reg.email}' is registered twice"))
         seen_regs.add(email)
         guard(
             f"$.registrations[{i}].registered_at",
@@ -157,20 +145,12 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
         )
         for j, before in enumerate(item.follows):
             if before not in known_codes:
-                problems.append(
-                    BundleProblem(f"$.items[{i}].follows[{j}]", f"no item with code '{before}'")
-                )
+                problems.append(BundleProblem(f"$.items[{i}].follows[{j}]", f"no item with code '{before}'"))
             elif before == item.code:
-                problems.append(
-                    BundleProblem(f"$.items[{i}].follows[{j}]", "an item cannot follow itself")
-                )
+                problems.append(BundleProblem(f"$.items[{i}].follows[{j}]", "an item cannot follow itself"))
         for j, f in enumerate(item.faculty):
             if f.email.strip().lower() not in known_emails:
-                problems.append(
-                    BundleProblem(
-                        f"$.items[{i}].faculty[{j}].email", f"no person with email '{f.email}'"
-                    )
-                )
+                problems.append(BundleProblem(f"$.items[{i}].faculty[{j}].email", f"no person with email '{f.email}'"))
     problems.extend(_precedence_cycles(bundle))
 
     for i, window in enumerate(bundle.availability):
@@ -178,9 +158,7 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
         if (window.person is None) == (window.room is None):
             problems.append(BundleProblem(path, "give exactly one of person or room"))
         if window.person is not None and window.person.strip().lower() not in known_emails:
-            problems.append(
-                BundleProblem(f"{path}.person", f"no person with email '{window.person}'")
-            )
+            problems.append(BundleProblem(f"{path}.person", f"no person with email '{window.person}'"))
         if window.room is not None and window.room not in known_rooms:
             problems.append(BundleProblem(f"{path}.room", f"no room named '{window.room}'"))
         guard(f"{path}.starts_at", lambda w=window: aware_utc(w.starts_at, "starts_at"))
@@ -191,7 +169,7 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
 
 
 def _precedence_cycles(bundle: Bundle) -> list[BundleProblem]:
-    graph = {i.code: [b for b in i.follows] for i in bundle.items}
+    graph = {i.code: list(i.follows) for i in bundle.items}
     state: dict[str, int] = {}
     cyclic: set[str] = set()
 
@@ -209,22 +187,16 @@ def _precedence_cycles(bundle: Bundle) -> list[BundleProblem]:
             visit(code, [code])
     if not cyclic:
         return []
-    return [
-        BundleProblem("$.items", f"'follows' makes a cycle through {', '.join(sorted(cyclic))}")
-    ]
+    return [BundleProblem("$.items", f"'follows' makes a cycle through {', '.join(sorted(cyclic))}")]
 
 
-async def load_bundle(
-    session: AsyncSession, bundle: Bundle, *, source: str, replace: bool = False
-) -> LoadReport:
+async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, replace: bool = False) -> LoadReport:
     """Validate, then write the congress in the caller's transaction (commit is the caller's)."""
     problems = check_bundle(bundle)
     if problems:
         raise BundleInvalid(source, problems)
     c = bundle.congress
-    existing = (
-        await session.execute(select(Congress).where(Congress.slug == c.slug))
-    ).scalar_one_or_none()
+    existing = (await session.execute(select(Congress).where(Congress.slug == c.slug))).scalar_one_or_none()
     if existing is not None:
         if not replace:
             raise Conflict(
@@ -267,16 +239,12 @@ async def load_bundle(
     people: dict[str, Person] = {}
     for chunk_start in range(0, len(emails), 1000):
         chunk = emails[chunk_start : chunk_start + 1000]
-        for person in (
-            await session.execute(select(Person).where(Person.email.in_(chunk)))
-        ).scalars():
+        for person in (await session.execute(select(Person).where(Person.email.in_(chunk)))).scalars():
             people[person.email] = person
     new_people = 0
     for spec, email in zip(bundle.people, emails, strict=True):
         if email not in people:
-            people[email] = Person(
-                name=spec.name, email=email, institution=spec.institution, country=spec.country
-            )
+            people[email] = Person(name=spec.name, email=email, institution=spec.institution, country=spec.country)
             session.add(people[email])
             new_people += 1
     await session.flush()
@@ -286,9 +254,7 @@ async def load_bundle(
     for chunk_start in range(0, len(person_ids), 1000):
         chunk_ids = person_ids[chunk_start : chunk_start + 1000]
         rows = await session.execute(
-            select(Membership.person_id, Membership.society, Membership.year).where(
-                Membership.person_id.in_(chunk_ids)
-            )
+            select(Membership.person_id, Membership.society, Membership.year).where(Membership.person_id.in_(chunk_ids))
         )
         held.update((pid, str(soc), year) for pid, soc, year in rows.tuples())
     new_memberships = 0
@@ -298,9 +264,7 @@ async def load_bundle(
             key = (person.id, str(m.society), m.year)
             if key not in held:
                 held.add(key)
-                session.add(
-                    Membership(person_id=person.id, society=m.society, type=m.type, year=m.year)
-                )
+                session.add(Membership(person_id=person.id, society=m.society, type=m.type, year=m.year))
                 new_memberships += 1
 
     for reg in bundle.registrations:
@@ -315,39 +279,33 @@ async def load_bundle(
         )
 
     items: dict[str, ProgrammeItem] = {}
-    for spec in bundle.items:
-        items[spec.code] = ProgrammeItem(
+    for item_spec in bundle.items:
+        items[item_spec.code] = ProgrammeItem(
             congress_id=congress.id,
-            code=spec.code,
-            kind=spec.kind,
-            title=spec.title,
-            description=spec.description,
-            topics=list(dict.fromkeys(spec.topics)),
-            duration_minutes=spec.duration_minutes,
-            expected_attendance=spec.expected_attendance,
-            capacity=spec.capacity,
-            runs=spec.runs,
-            required_equipment={
-                str(k): v for k, v in sorted(spec.required_equipment.items()) if v > 0
-            },
-            allowed_windows=[msgspec.to_builtins(w) for w in spec.allowed_windows],
-            series=spec.series,
-            series_position=spec.series_position,
+            code=item_spec.code,
+            kind=item_spec.kind,
+            title=item_spec.title,
+            description=item_spec.description,
+            topics=list(dict.fromkeys(item_spec.topics)),
+            duration_minutes=item_spec.duration_minutes,
+            expected_attendance=item_spec.expected_attendance,
+            capacity=item_spec.capacity,
+            runs=item_spec.runs,
+            required_equipment={str(k): v for k, v in sorted(item_spec.required_equipment.items()) if v > 0},
+            allowed_windows=[msgspec.to_builtins(w) for w in item_spec.allowed_windows],
+            series=item_spec.series,
+            series_position=item_spec.series_position,
         )
     session.add_all(items.values())
     await session.flush()
 
     links = 0
-    for spec in bundle.items:
-        item = items[spec.code]
-        for before in dict.fromkeys(spec.follows):
+    for item_spec in bundle.items:
+        item = items[item_spec.code]
+        for before in dict.fromkeys(item_spec.follows):
             session.add(ItemPrecedence(before_id=items[before].id, after_id=item.id))
-        for f in {(f.email.strip().lower(), f.role): f for f in spec.faculty}.values():
-            session.add(
-                FacultyLink(
-                    item_id=item.id, person_id=people[f.email.strip().lower()].id, role=f.role
-                )
-            )
+        for f in {(f.email.strip().lower(), f.role): f for f in item_spec.faculty}.values():
+            session.add(FacultyLink(item_id=item.id, person_id=people[f.email.strip().lower()].id, role=f.role))
             links += 1
 
     for window in bundle.availability:

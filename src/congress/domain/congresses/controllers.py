@@ -30,9 +30,7 @@ from congress.lib.deps import PageParams, page_of
 from congress.lib.schema import Page
 from congress.lib.security import Principal
 
-SearchText = Annotated[
-    str | None, QueryParameter(max_length=100, description="Part of the name or slug")
-]
+SearchText = Annotated[str | None, QueryParameter(max_length=100, description="Part of the name or slug")]
 
 
 def provide_congresses(
@@ -59,7 +57,7 @@ class CongressController(Controller):
         page: NamedDependency[PageParams],
         q: SearchText = None,
     ) -> Page[CongressRead]:
-        rows, total = await congresses.list(page.limit, page.offset, q)
+        rows, total = await congresses.search(page.limit, page.offset, q)
         return page_of(rows, total, page, congress_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Create a congress")
@@ -74,9 +72,7 @@ class CongressController(Controller):
     ) -> CongressRead:
         return congress_read(await congresses.get(congress_id))
 
-    @http.patch(
-        "/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a congress"
-    )
+    @http.patch("/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a congress")
     async def update_congress(
         self,
         congresses: NamedDependency[CongressService],
@@ -85,9 +81,7 @@ class CongressController(Controller):
     ) -> CongressRead:
         return congress_read(await congresses.update(congress_id, data))
 
-    @http.delete(
-        "/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a congress"
-    )
+    @http.delete("/{congress_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a congress")
     async def delete_congress(
         self, congresses: NamedDependency[CongressService], congress_id: FromPath[uuid.UUID]
     ) -> None:
@@ -108,9 +102,7 @@ class RoomController(Controller):
         min_capacity: Annotated[int | None, QueryParameter(ge=0, le=1_000_000)] = None,
         equipment: FromQuery[Equipment | None] = None,
     ) -> Page[RoomRead]:
-        rows, total = await rooms.list(
-            congress_id, page.limit, page.offset, min_capacity, equipment
-        )
+        rows, total = await rooms.search(congress_id, page.limit, page.offset, min_capacity, equipment)
         return page_of(rows, total, page, room_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a room")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -79,9 +80,7 @@ def check_calendar(
     breaks: Sequence[BreakWindow],
 ) -> None:
     if last_day < first_day:
-        raise InvalidInput(
-            "last_day is before first_day", code="days_out_of_order", field="last_day"
-        )
+        raise InvalidInput("last_day is before first_day", code="days_out_of_order", field="last_day")
     if (last_day - first_day).days + 1 > MAX_CONGRESS_DAYS:
         raise InvalidInput(
             f"A congress lasts at most {MAX_CONGRESS_DAYS} days",
@@ -89,9 +88,7 @@ def check_calendar(
             field="last_day",
         )
     if parse_hhmm(day_end) <= parse_hhmm(day_start):
-        raise InvalidInput(
-            "day_end must be after day_start", code="window_out_of_order", field="day_end"
-        )
+        raise InvalidInput("day_end must be after day_start", code="window_out_of_order", field="day_end")
     for b in breaks:
         if not (day_start <= b.start < b.end <= day_end):
             raise InvalidInput(
@@ -100,7 +97,7 @@ def check_calendar(
                 field="breaks",
             )
     ordered = sorted(breaks, key=lambda b: b.start)
-    for a, b in zip(ordered, ordered[1:], strict=False):
+    for a, b in itertools.pairwise(ordered):
         if b.start < a.end:
             raise InvalidInput("Breaks overlap", code="breaks_overlap", field="breaks")
 
@@ -114,7 +111,7 @@ class CongressService:
     session: AsyncSession
     principal: Principal | None
 
-    async def list(self, limit: int, offset: int, q: str | None) -> tuple[Sequence[Congress], int]:
+    async def search(self, limit: int, offset: int, q: str | None) -> tuple[Sequence[Congress], int]:
         stmt = select(Congress).order_by(Congress.first_day.desc(), Congress.slug)
         if q:
             stmt = stmt.where(Congress.name.ilike(f"%{q}%") | Congress.slug.ilike(f"%{q}%"))
@@ -126,9 +123,7 @@ class CongressService:
     async def by_slug(self, slug: str) -> Congress:
         from congress.lib.errors import NotFound
 
-        found = (
-            await self.session.execute(select(Congress).where(Congress.slug == slug))
-        ).scalar_one_or_none()
+        found = (await self.session.execute(select(Congress).where(Congress.slug == slug))).scalar_one_or_none()
         if found is None:
             raise NotFound(f"No congress '{slug}'")
         return found
@@ -136,9 +131,7 @@ class CongressService:
     async def create(self, data: CongressCreate) -> Congress:
         zone(data.time_zone)
         check_calendar(data.first_day, data.last_day, data.day_start, data.day_end, data.breaks)
-        exists = (
-            await self.session.execute(select(Congress.id).where(Congress.slug == data.slug))
-        ).first()
+        exists = (await self.session.execute(select(Congress.id).where(Congress.slug == data.slug))).first()
         if exists:
             raise Conflict(f"A congress with slug '{data.slug}' exists", code="slug_taken")
         congress = Congress(
@@ -195,7 +188,7 @@ class RoomService:
     session: AsyncSession
     principal: Principal | None
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         limit: int,
@@ -215,9 +208,7 @@ class RoomService:
     async def get(self, congress_id: uuid.UUID, room_id: uuid.UUID) -> Room:
         return await get_or_404(self.session, Room, room_id, Room.congress_id == congress_id)
 
-    async def _name_free(
-        self, congress_id: uuid.UUID, name: str, room_id: uuid.UUID | None = None
-    ) -> None:
+    async def _name_free(self, congress_id: uuid.UUID, name: str, room_id: uuid.UUID | None = None) -> None:
         stmt = select(Room.id).where(Room.congress_id == congress_id, Room.name == name)
         if room_id is not None:
             stmt = stmt.where(Room.id != room_id)
@@ -253,6 +244,4 @@ class RoomService:
     async def delete(self, congress_id: uuid.UUID, room_id: uuid.UUID) -> None:
         room = await self.get(congress_id, room_id)
         await self.session.delete(room)
-        await flush_or_conflict(
-            self.session, "Deleting the room (it is used in a schedule version)"
-        )
+        await flush_or_conflict(self.session, "Deleting the room (it is used in a schedule version)")

@@ -59,26 +59,20 @@ class PersonController(Controller):
         self,
         people: NamedDependency[PersonService],
         page: NamedDependency[PageParams],
-        q: Annotated[
-            str | None, QueryParameter(max_length=100, description="Part of name or email")
-        ] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="Part of name or email")] = None,
         country: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$")] = None,
         society: FromQuery[Society | None] = None,
         year: YearFilter = None,
     ) -> Page[PersonRead]:
-        rows, total = await people.list(page.limit, page.offset, q, country, society, year)
+        rows, total = await people.search(page.limit, page.offset, q, country, society, year)
         return page_of(rows, total, page, person_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a person")
-    async def create_person(
-        self, people: NamedDependency[PersonService], data: JSONBody[PersonCreate]
-    ) -> PersonRead:
+    async def create_person(self, people: NamedDependency[PersonService], data: JSONBody[PersonCreate]) -> PersonRead:
         return person_read(await people.create(data))
 
     @http.get("/{person_id:uuid}", access=http.AUTHENTICATED, summary="Read a person")
-    async def get_person(
-        self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]
-    ) -> PersonRead:
+    async def get_person(self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]) -> PersonRead:
         return person_read(await people.get(person_id))
 
     @http.patch(
@@ -95,12 +89,8 @@ class PersonController(Controller):
     ) -> PersonRead:
         return person_read(await people.update(person_id, data))
 
-    @http.delete(
-        "/{person_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a person"
-    )
-    async def delete_person(
-        self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]
-    ) -> None:
+    @http.delete("/{person_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a person")
+    async def delete_person(self, people: NamedDependency[PersonService], person_id: FromPath[uuid.UUID]) -> None:
         await people.delete(person_id)
 
 
@@ -118,7 +108,7 @@ class MembershipController(Controller):
         society: FromQuery[Society | None] = None,
         year: YearFilter = None,
     ) -> Page[MembershipRead]:
-        rows, total = await memberships.list(person_id, page.limit, page.offset, society, year)
+        rows, total = await memberships.search(person_id, page.limit, page.offset, society, year)
         return page_of(rows, total, page, membership_read)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Record a membership")
@@ -139,9 +129,7 @@ class MembershipController(Controller):
     ) -> MembershipRead:
         return membership_read(await memberships.get(person_id, membership_id))
 
-    @http.patch(
-        "/{membership_id:uuid}", access=http.ORGANISER, summary="Change a membership's type"
-    )
+    @http.patch("/{membership_id:uuid}", access=http.ORGANISER, summary="Change a membership's type")
     async def update_membership(
         self,
         memberships: NamedDependency[MembershipService],

@@ -24,7 +24,7 @@ class PersonUpdate(Struct):
     name: Name | UnsetType = UNSET
     email: Email | UnsetType = UNSET
     institution: ShortText | UnsetType = UNSET
-    country: CountryCode | None | UnsetType = UNSET
+    country: CountryCode | UnsetType | None = UNSET
 
 
 class PersonRead(Struct):

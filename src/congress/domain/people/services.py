@@ -32,15 +32,11 @@ SELF_EDITABLE = frozenset({"name", "institution", "country"})
 
 
 def person_read(p: Person) -> PersonRead:
-    return PersonRead(
-        id=p.id, name=p.name, email=p.email, institution=p.institution, country=p.country
-    )
+    return PersonRead(id=p.id, name=p.name, email=p.email, institution=p.institution, country=p.country)
 
 
 def membership_read(m: Membership) -> MembershipRead:
-    return MembershipRead(
-        id=m.id, person_id=m.person_id, society=m.society, type=m.type, year=m.year
-    )
+    return MembershipRead(id=m.id, person_id=m.person_id, society=m.society, type=m.type, year=m.year)
 
 
 def own_people(principal: Principal | None) -> ColumnElement[bool]:
@@ -57,7 +53,7 @@ class PersonService:
     session: AsyncSession
     principal: Principal | None
 
-    async def list(
+    async def search(
         self,
         limit: int,
         offset: int,
@@ -73,9 +69,7 @@ class PersonService:
         if country:
             stmt = stmt.where(Person.country == country)
         if society is not None:
-            member: Any = select(Membership.id).where(
-                Membership.person_id == Person.id, Membership.society == society
-            )
+            member: Any = select(Membership.id).where(Membership.person_id == Person.id, Membership.society == society)
             if year is not None:
                 member = member.where(Membership.year == year)
             stmt = stmt.where(exists(member))
@@ -94,9 +88,7 @@ class PersonService:
     async def create(self, data: PersonCreate) -> Person:
         email = data.email.strip().lower()
         await self._email_free(email)
-        person = Person(
-            name=data.name, email=email, institution=data.institution, country=data.country
-        )
+        person = Person(name=data.name, email=email, institution=data.institution, country=data.country)
         self.session.add(person)
         await flush_or_conflict(self.session, "The person")
         return person
@@ -107,9 +99,7 @@ class PersonService:
         if self.principal is None or not self.principal.is_organiser:
             refused = sorted(set(values) - SELF_EDITABLE)
             if refused:
-                raise Forbidden(
-                    f"Only organisers may change {', '.join(refused)}", code="field_not_editable"
-                )
+                raise Forbidden(f"Only organisers may change {', '.join(refused)}", code="field_not_editable")
         if "email" in values:
             values["email"] = values["email"].strip().lower()
             await self._email_free(values["email"], person_id)
@@ -132,7 +122,7 @@ class MembershipService:
     async def _person(self, person_id: uuid.UUID) -> Person:
         return await get_or_404(self.session, Person, person_id, own_people(self.principal))
 
-    async def list(
+    async def search(
         self,
         person_id: uuid.UUID,
         limit: int,
@@ -154,9 +144,7 @@ class MembershipService:
 
     async def get(self, person_id: uuid.UUID, membership_id: uuid.UUID) -> Membership:
         await self._person(person_id)
-        return await get_or_404(
-            self.session, Membership, membership_id, Membership.person_id == person_id
-        )
+        return await get_or_404(self.session, Membership, membership_id, Membership.person_id == person_id)
 
     async def create(self, person_id: uuid.UUID, data: MembershipCreate) -> Membership:
         await self._person(person_id)
@@ -170,16 +158,12 @@ class MembershipService:
                 f"The person already has a {data.society} membership for {data.year}",
                 code="membership_exists",
             )
-        membership = Membership(
-            person_id=person_id, society=data.society, type=data.type, year=data.year
-        )
+        membership = Membership(person_id=person_id, society=data.society, type=data.type, year=data.year)
         self.session.add(membership)
         await flush_or_conflict(self.session, "The membership")
         return membership
 
-    async def update(
-        self, person_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipUpdate
-    ) -> Membership:
+    async def update(self, person_id: uuid.UUID, membership_id: uuid.UUID, data: MembershipUpdate) -> Membership:
         membership = await self.get(person_id, membership_id)
         for key, value in changes(data).items():
             setattr(membership, key, value)

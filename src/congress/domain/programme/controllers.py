@@ -59,16 +59,10 @@ class ItemController(Controller):
         page: NamedDependency[PageParams],
         kind: FromQuery[ItemKind | None] = None,
         topic: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        q: Annotated[
-            str | None, QueryParameter(max_length=100, description="Part of title or code")
-        ] = None,
-        person_id: Annotated[
-            uuid.UUID | None, QueryParameter(description="Items this person is faculty of")
-        ] = None,
+        q: Annotated[str | None, QueryParameter(max_length=100, description="Part of title or code")] = None,
+        person_id: Annotated[uuid.UUID | None, QueryParameter(description="Items this person is faculty of")] = None,
     ) -> Page[ItemRead]:
-        rows, total = await items.list(
-            congress_id, page.limit, page.offset, kind, topic, q, person_id
-        )
+        rows, total = await items.search(congress_id, page.limit, page.offset, kind, topic, q, person_id)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a programme item")
@@ -89,9 +83,7 @@ class ItemController(Controller):
     ) -> ItemRead:
         return await items.get(congress_id, item_id)
 
-    @http.patch(
-        "/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a programme item"
-    )
+    @http.patch("/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a programme item")
     async def update_item(
         self,
         items: NamedDependency[ItemService],
@@ -101,9 +93,7 @@ class ItemController(Controller):
     ) -> ItemRead:
         return await items.update(congress_id, item_id, data)
 
-    @http.delete(
-        "/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a programme item"
-    )
+    @http.delete("/{item_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Delete a programme item")
     async def delete_item(
         self,
         items: NamedDependency[ItemService],
@@ -127,12 +117,10 @@ class FacultyController(Controller):
         page: NamedDependency[PageParams],
         role: FromQuery[FacultyRole | None] = None,
     ) -> Page[FacultyRead]:
-        rows, total = await faculty.list(congress_id, item_id, page.limit, page.offset, role)
+        rows, total = await faculty.search(congress_id, item_id, page.limit, page.offset, role)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
-    @http.post(
-        "/", access=http.ORGANISER, errors=(409,), summary="Link a person to an item in a role"
-    )
+    @http.post("/", access=http.ORGANISER, errors=(409,), summary="Link a person to an item in a role")
     async def create_faculty(
         self,
         faculty: NamedDependency[FacultyService],
@@ -182,9 +170,7 @@ class AvailabilityController(Controller):
         room_id: FromQuery[uuid.UUID | None] = None,
         kind: FromQuery[AvailabilityKind | None] = None,
     ) -> Page[AvailabilityRead]:
-        rows, total = await availability.list(
-            congress_id, page.limit, page.offset, person_id, room_id, kind
-        )
+        rows, total = await availability.search(congress_id, page.limit, page.offset, person_id, room_id, kind)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post(

@@ -13,9 +13,7 @@ from congress.domain.congresses.schemas import EquipmentCounts
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib.schema import LocalTime, LongText, Minutes, NonNegative, ShortText, Struct, Topic
 
-ItemCode = Annotated[
-    str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")
-]
+ItemCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")]
 Title = Annotated[str, Meta(min_length=1, max_length=300)]
 Topics = Annotated[list[Topic], Meta(max_length=20)]
 Runs = Annotated[int, Meta(ge=1, le=20)]
@@ -61,16 +59,16 @@ class ItemUpdate(Struct):
     kind: ItemKind | UnsetType = UNSET
     title: Title | UnsetType = UNSET
     duration_minutes: Minutes | UnsetType = UNSET
-    code: ItemCode | None | UnsetType = UNSET
+    code: ItemCode | UnsetType | None = UNSET
     description: LongText | UnsetType = UNSET
     topics: Topics | UnsetType = UNSET
     expected_attendance: NonNegative | UnsetType = UNSET
-    capacity: NonNegative | None | UnsetType = UNSET
+    capacity: NonNegative | UnsetType | None = UNSET
     runs: Runs | UnsetType = UNSET
     required_equipment: EquipmentCounts | UnsetType = UNSET
     allowed_windows: Windows | UnsetType = UNSET
-    series: ShortText | None | UnsetType = UNSET
-    series_position: SeriesPosition | None | UnsetType = UNSET
+    series: ShortText | UnsetType | None = UNSET
+    series_position: SeriesPosition | UnsetType | None = UNSET
     follows: ItemRefs | UnsetType = UNSET
 
 

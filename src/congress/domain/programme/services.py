@@ -101,9 +101,7 @@ class ItemService:
             for link, name in links.tuples():
                 faculty[link.item_id].append(faculty_read(link, name))
             precedences = await self.session.execute(
-                select(ItemPrecedence)
-                .where(ItemPrecedence.after_id.in_(ids))
-                .order_by(ItemPrecedence.before_id)
+                select(ItemPrecedence).where(ItemPrecedence.after_id.in_(ids)).order_by(ItemPrecedence.before_id)
             )
             for p in precedences.scalars():
                 follows[p.after_id].append(p.before_id)
@@ -130,7 +128,7 @@ class ItemService:
             for i in items
         ]
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         limit: int,
@@ -145,14 +143,10 @@ class ItemService:
         if kind is not None:
             stmt = stmt.where(ProgrammeItem.kind == kind)
         if q:
-            stmt = stmt.where(
-                ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%")
-            )
+            stmt = stmt.where(ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%"))
         if person_id is not None:
             stmt = stmt.where(
-                ProgrammeItem.id.in_(
-                    select(FacultyLink.item_id).where(FacultyLink.person_id == person_id)
-                )
+                ProgrammeItem.id.in_(select(FacultyLink.item_id).where(FacultyLink.person_id == person_id))
             )
         stmt = stmt.order_by(ProgrammeItem.code, ProgrammeItem.title, ProgrammeItem.id)
         if topic:
@@ -163,34 +157,24 @@ class ItemService:
         return await self.reads(rows_page), total
 
     async def get_row(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
-        return await get_or_404(
-            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
-        )
+        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
 
     async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ItemRead:
         return (await self.reads([await self.get_row(congress_id, item_id)]))[0]
 
-    async def _code_free(
-        self, congress_id: uuid.UUID, code: str | None, item_id: uuid.UUID | None = None
-    ) -> None:
+    async def _code_free(self, congress_id: uuid.UUID, code: str | None, item_id: uuid.UUID | None = None) -> None:
         if code is None:
             return
-        stmt = select(ProgrammeItem.id).where(
-            ProgrammeItem.congress_id == congress_id, ProgrammeItem.code == code
-        )
+        stmt = select(ProgrammeItem.id).where(ProgrammeItem.congress_id == congress_id, ProgrammeItem.code == code)
         if item_id is not None:
             stmt = stmt.where(ProgrammeItem.id != item_id)
         if (await self.session.execute(stmt)).first():
             raise Conflict(f"Another item has the code '{code}'", code="item_code_taken")
 
-    async def _set_follows(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]
-    ) -> None:
+    async def _set_follows(self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]) -> None:
         unique = list(dict.fromkeys(before_ids))
         if item_id in unique:
-            raise InvalidInput(
-                "An item cannot follow itself", code="precedence_cycle", field="follows"
-            )
+            raise InvalidInput("An item cannot follow itself", code="precedence_cycle", field="follows")
         if unique:
             found = set(
                 (
@@ -251,9 +235,7 @@ class ItemService:
             "expected_attendance": data.expected_attendance,
             "capacity": data.capacity,
             "runs": data.runs,
-            "required_equipment": {
-                str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0
-            },
+            "required_equipment": {str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0},
             "allowed_windows": [msgspec.to_builtins(w) for w in data.allowed_windows],
             "series": data.series,
             "series_position": data.series_position,
@@ -277,9 +259,7 @@ class ItemService:
         await flush_or_conflict(self.session, "The item's order")
         return await self.get(congress_id, item.id)
 
-    async def update(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate
-    ) -> ItemRead:
+    async def update(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: ItemUpdate) -> ItemRead:
         congress = await self._congress(congress_id)
         item = await self.get_row(congress_id, item_id)
         values = changes(data)
@@ -287,12 +267,8 @@ class ItemService:
         if "code" in values:
             await self._code_free(congress_id, values["code"], item_id)
         if "required_equipment" in values:
-            values["required_equipment"] = {
-                str(k): v for k, v in sorted(values["required_equipment"].items()) if v > 0
-            }
-        windows = values.get(
-            "allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows]
-        )
+            values["required_equipment"] = {str(k): v for k, v in sorted(values["required_equipment"].items()) if v > 0}
+        windows = values.get("allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows])
         check_item(
             congress,
             values.get("kind", item.kind),
@@ -334,11 +310,9 @@ class FacultyService:
     principal: Principal | None
 
     async def _item(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> ProgrammeItem:
-        return await get_or_404(
-            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
-        )
+        return await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         item_id: uuid.UUID,
@@ -363,9 +337,7 @@ class FacultyService:
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return [faculty_read(link, name) for link, name in rows], int(total)
 
-    async def get(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID
-    ) -> FacultyRead:
+    async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID) -> FacultyRead:
         await self._item(congress_id, item_id)
         row = (
             (
@@ -382,9 +354,7 @@ class FacultyService:
             raise NotFound(f"No faculty link with id {link_id}")
         return faculty_read(*row)
 
-    async def create(
-        self, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate
-    ) -> FacultyRead:
+    async def create(self, congress_id: uuid.UUID, item_id: uuid.UUID, data: FacultyCreate) -> FacultyRead:
         await self._item(congress_id, item_id)
         person = await get_or_404(self.session, Person, data.person_id)
         clash = select(FacultyLink.id).where(
@@ -393,9 +363,7 @@ class FacultyService:
             FacultyLink.role == data.role,
         )
         if (await self.session.execute(clash)).first():
-            raise Conflict(
-                f"{person.name} is already {data.role} of this item", code="faculty_exists"
-            )
+            raise Conflict(f"{person.name} is already {data.role} of this item", code="faculty_exists")
         link = FacultyLink(item_id=item_id, person_id=data.person_id, role=data.role)
         self.session.add(link)
         await flush_or_conflict(self.session, "The faculty link")
@@ -433,13 +401,9 @@ def own_availability(principal: Principal | None) -> ColumnElement[bool]:
 def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     start, end = aware_utc(starts_at, "starts_at"), aware_utc(ends_at, "ends_at")
     if end <= start:
-        raise InvalidInput(
-            "ends_at must be after starts_at", code="window_out_of_order", field="ends_at"
-        )
+        raise InvalidInput("ends_at must be after starts_at", code="window_out_of_order", field="ends_at")
     if end - start > MAX_WINDOW:
-        raise InvalidInput(
-            "A window spans at most 31 days", code="window_too_long", field="ends_at"
-        )
+        raise InvalidInput("A window spans at most 31 days", code="window_too_long", field="ends_at")
     return start, end
 
 
@@ -452,7 +416,7 @@ class AvailabilityService:
         congress = await get_or_404(self.session, Congress, congress_id)
         return zone(congress.time_zone)
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         limit: int,
@@ -498,15 +462,9 @@ class AvailabilityService:
                 field="person_id",
             )
         principal = self.principal
-        if principal is None or not principal.is_organiser:
-            if (
-                data.room_id is not None
-                or principal is None
-                or data.person_id != principal.person_id
-            ):
-                raise Forbidden(
-                    "You may only record your own availability", code="not_own_availability"
-                )
+        own = principal is not None and data.room_id is None and data.person_id == principal.person_id
+        if not (principal is not None and principal.is_organiser) and not own:
+            raise Forbidden("You may only record your own availability", code="not_own_availability")
         if data.person_id is not None:
             await get_or_404(self.session, Person, data.person_id)
         if data.room_id is not None:
@@ -531,9 +489,7 @@ class AvailabilityService:
         tz = await self.zone_of(congress_id)
         row = await self._row(congress_id, availability_id)
         values = changes(data)
-        start, end = _check_span(
-            values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at)
-        )
+        start, end = _check_span(values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at))
         row.starts_at, row.ends_at = start, end
         for key, value in values.items():
             setattr(row, key, value)

@@ -48,9 +48,7 @@ class RegistrationController(Controller):
         person_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[RegistrationRead]:
         _, tz = await registrations.congress(congress_id)
-        rows, total = await registrations.list(
-            congress_id, page.limit, page.offset, status, category, person_id
-        )
+        rows, total = await registrations.search(congress_id, page.limit, page.offset, status, category, person_id)
         return Page(
             items=[registration_read(r, tz) for r in rows],
             total=total,
@@ -78,9 +76,7 @@ class RegistrationController(Controller):
         _, tz = await registrations.congress(congress_id)
         return registration_read(await registrations.get(congress_id, registration_id), tz)
 
-    @http.patch(
-        "/{registration_id:uuid}", access=http.ORGANISER, summary="Change category or status"
-    )
+    @http.patch("/{registration_id:uuid}", access=http.ORGANISER, summary="Change category or status")
     async def update_registration(
         self,
         registrations: NamedDependency[RegistrationService],

@@ -54,7 +54,7 @@ class RegistrationService:
         congress = await get_or_404(self.session, Congress, congress_id)
         return congress, zone(congress.time_zone)
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         limit: int,
@@ -78,15 +78,11 @@ class RegistrationService:
         total_stmt = stmt.with_only_columns(Registration.id)
         from sqlalchemy import func
 
-        total = (
-            await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))
-        ).scalar_one()
+        total = (await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))).scalar_one()
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return rows, int(total)
 
-    async def get(
-        self, congress_id: uuid.UUID, registration_id: uuid.UUID
-    ) -> tuple[Registration, str]:
+    async def get(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> tuple[Registration, str]:
         stmt = (
             select(Registration, Person.name)
             .join(Person, Person.id == Registration.person_id)
@@ -103,27 +99,19 @@ class RegistrationService:
             raise NotFound(f"No registration with id {registration_id}")
         return row
 
-    async def create(
-        self, congress_id: uuid.UUID, data: RegistrationCreate
-    ) -> tuple[Registration, str]:
+    async def create(self, congress_id: uuid.UUID, data: RegistrationCreate) -> tuple[Registration, str]:
         await get_or_404(self.session, Congress, congress_id)
         person = await get_or_404(self.session, Person, data.person_id)
         clash = select(Registration.id).where(
             Registration.congress_id == congress_id, Registration.person_id == data.person_id
         )
         if (await self.session.execute(clash)).first():
-            raise Conflict(
-                f"{person.name} is already registered for this congress", code="already_registered"
-            )
+            raise Conflict(f"{person.name} is already registered for this congress", code="already_registered")
         registered_at = (
-            aware_utc(data.registered_at, "registered_at")
-            if data.registered_at
-            else dt.datetime.now(dt.UTC)
+            aware_utc(data.registered_at, "registered_at") if data.registered_at else dt.datetime.now(dt.UTC)
         )
         if registered_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
-            raise InvalidInput(
-                "registered_at is in the future", code="future_datetime", field="registered_at"
-            )
+            raise InvalidInput("registered_at is in the future", code="future_datetime", field="registered_at")
         registration = Registration(
             congress_id=congress_id,
             person_id=data.person_id,

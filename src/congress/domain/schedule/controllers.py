@@ -43,9 +43,7 @@ class VersionController(Controller):
     tags = ["Schedule"]
     dependencies = {"versions": Provide(provide_versions, sync_to_thread=False)}
 
-    @http.get(
-        "/", access=http.PUBLIC, summary="List schedule versions (the public sees released ones)"
-    )
+    @http.get("/", access=http.PUBLIC, summary="List schedule versions (the public sees released ones)")
     async def list_versions(
         self,
         versions: NamedDependency[VersionService],
@@ -53,7 +51,7 @@ class VersionController(Controller):
         page: NamedDependency[PageParams],
         status: FromQuery[VersionStatus | None] = None,
     ) -> Page[VersionRead]:
-        rows, total = await versions.list(congress_id, page.limit, page.offset, status)
+        rows, total = await versions.search(congress_id, page.limit, page.offset, status)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Start a draft")
@@ -74,9 +72,7 @@ class VersionController(Controller):
     ) -> VersionRead:
         return await versions.read(await versions.row(congress_id, version_id))
 
-    @http.patch(
-        "/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a draft's note"
-    )
+    @http.patch("/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Change a draft's note")
     async def update_version(
         self,
         versions: NamedDependency[VersionService],
@@ -102,9 +98,7 @@ class VersionController(Controller):
     ) -> VersionRead:
         return await versions.release(congress_id, version_id, data)
 
-    @http.delete(
-        "/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Discard a draft"
-    )
+    @http.delete("/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Discard a draft")
     async def delete_version(
         self,
         versions: NamedDependency[VersionService],
@@ -129,9 +123,7 @@ class AssignmentController(Controller):
         room_id: FromQuery[uuid.UUID | None] = None,
         item_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[AssignmentRead]:
-        rows, total = await assignments.list(
-            congress_id, version_id, page.limit, page.offset, room_id, item_id
-        )
+        rows, total = await assignments.search(congress_id, version_id, page.limit, page.offset, room_id, item_id)
         return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Place an item run in a draft")

@@ -90,16 +90,14 @@ class VersionService:
         tz = await self._zone(version.congress_id)
         return version_read(version, (await self._counts([version.id])).get(version.id, 0), tz)
 
-    async def list(
+    async def search(
         self, congress_id: uuid.UUID, limit: int, offset: int, status: VersionStatus | None
     ) -> tuple[list[VersionRead], int]:
         tz = await self._zone(congress_id)
         stmt = (
             select(ScheduleVersion)
             .where(ScheduleVersion.congress_id == congress_id, visible_versions(self.principal))
-            .order_by(
-                ScheduleVersion.number.desc().nulls_first(), ScheduleVersion.created_at.desc()
-            )
+            .order_by(ScheduleVersion.number.desc().nulls_first(), ScheduleVersion.created_at.desc())
         )
         if status is not None:
             stmt = stmt.where(ScheduleVersion.status == status)
@@ -115,17 +113,13 @@ class VersionService:
         )
         if (await self.session.execute(draft)).first():
             raise Conflict("This congress already has a draft", code="draft_exists")
-        version = ScheduleVersion(
-            congress_id=congress_id, status=VersionStatus.DRAFT, note=data.note
-        )
+        version = ScheduleVersion(congress_id=congress_id, status=VersionStatus.DRAFT, note=data.note)
         self.session.add(version)
         await flush_or_conflict(self.session, "The draft")
         if data.copy_from is not None:
             source = await self.row(congress_id, data.copy_from)
             copies = (
-                await self.session.execute(
-                    select(Assignment).where(Assignment.version_id == source.id)
-                )
+                await self.session.execute(select(Assignment).where(Assignment.version_id == source.id))
             ).scalars()
             for a in copies:
                 self.session.add(
@@ -142,24 +136,18 @@ class VersionService:
             await flush_or_conflict(self.session, "Copying the assignments")
         return await self.read(version)
 
-    async def update(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: VersionUpdate
-    ) -> VersionRead:
+    async def update(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: VersionUpdate) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)
         for key, value in changes(data).items():
             setattr(version, key, value)
         await flush_or_conflict(self.session, "The draft")
         return await self.read(version)
 
-    async def release(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest
-    ) -> VersionRead:
+    async def release(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)
         latest = (
             await self.session.execute(
-                select(func.max(ScheduleVersion.number)).where(
-                    ScheduleVersion.congress_id == congress_id
-                )
+                select(func.max(ScheduleVersion.number)).where(ScheduleVersion.congress_id == congress_id)
             )
         ).scalar_one_or_none()
         version.status = VersionStatus.RELEASED
@@ -200,7 +188,7 @@ class AssignmentService:
     def _versions(self) -> VersionService:
         return VersionService(self.session, self.principal)
 
-    async def list(
+    async def search(
         self,
         congress_id: uuid.UUID,
         version_id: uuid.UUID,
@@ -230,15 +218,11 @@ class AssignmentService:
         rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
         return [assignment_read(r, tz) for r in rows], int(total)
 
-    async def get(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
-    ) -> AssignmentRead:
+    async def get(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> AssignmentRead:
         version = await self._versions().row(congress_id, version_id)
         return await self._read(congress_id, version.id, assignment_id)
 
-    async def _read(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
-    ) -> AssignmentRead:
+    async def _read(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> AssignmentRead:
         tz = zone((await get_or_404(self.session, Congress, congress_id)).time_zone)
         row = (
             (
@@ -266,9 +250,7 @@ class AssignmentService:
         run: int,
         starts_at: dt.datetime,
     ) -> tuple[dt.datetime, dt.datetime]:
-        item = await get_or_404(
-            self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id
-        )
+        item = await get_or_404(self.session, ProgrammeItem, item_id, ProgrammeItem.congress_id == congress_id)
         await get_or_404(self.session, Room, room_id, Room.congress_id == congress_id)
         if run > item.runs:
             raise InvalidInput(
@@ -279,13 +261,9 @@ class AssignmentService:
         start = aware_utc(starts_at, "starts_at")
         return start, start + dt.timedelta(minutes=item.duration_minutes)
 
-    async def create(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate
-    ) -> AssignmentRead:
+    async def create(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate) -> AssignmentRead:
         version = await self._versions().draft_row(congress_id, version_id)
-        start, end = await self._place(
-            congress_id, data.item_id, data.room_id, data.run, data.starts_at
-        )
+        start, end = await self._place(congress_id, data.item_id, data.room_id, data.run, data.starts_at)
         clash = select(Assignment.id).where(
             Assignment.version_id == version.id,
             Assignment.item_id == data.item_id,
@@ -317,9 +295,7 @@ class AssignmentService:
         data: AssignmentUpdate,
     ) -> AssignmentRead:
         version = await self._versions().draft_row(congress_id, version_id)
-        assignment = await get_or_404(
-            self.session, Assignment, assignment_id, Assignment.version_id == version.id
-        )
+        assignment = await get_or_404(self.session, Assignment, assignment_id, Assignment.version_id == version.id)
         values = changes(data)
         if "room_id" in values or "starts_at" in values:
             start, end = await self._place(
@@ -336,12 +312,8 @@ class AssignmentService:
         await flush_or_conflict(self.session, "The assignment")
         return await self._read(congress_id, version.id, assignment.id)
 
-    async def delete(
-        self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID
-    ) -> None:
+    async def delete(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> None:
         version = await self._versions().draft_row(congress_id, version_id)
-        assignment = await get_or_404(
-            self.session, Assignment, assignment_id, Assignment.version_id == version.id
-        )
+        assignment = await get_or_404(self.session, Assignment, assignment_id, Assignment.version_id == version.id)
         await self.session.delete(assignment)
         await flush_or_conflict(self.session, "Deleting the assignment")
