@@ -15,6 +15,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 import congress
 from congress.config import Settings, get_settings
@@ -58,10 +59,13 @@ async def health(request: Request[Any, Any, Any]) -> Health:
     try:
         async with engine.connect() as conn:
             await conn.execute(text("SELECT 1"))
-            revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+            try:
+                revision = (await conn.execute(text("SELECT version_num FROM alembic_version"))).scalar_one_or_none()
+            except SQLAlchemyError:
+                revision = None
         database = "ok" if revision else "unmigrated"
-    except Exception:  # the health endpoint reports, it does not fail
-        log.warning("health check: database unreachable", exc_info=True)
+    except (SQLAlchemyError, OSError):
+        log.warning("health check: database unreachable")
         database = "unreachable"
     return Health(
         status="ok" if database == "ok" else "degraded",

@@ -3,6 +3,7 @@ server: no server error, and no response that contradicts the document."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 
 import pytest
@@ -20,7 +21,11 @@ from sqlalchemy import Engine
 
 from congress.app import create_app
 from congress.config import Settings
+from congress.db.base import metadata
+from congress.db.engine import async_session_factory, make_async_engine
+from congress.domain.bundle.services import load_bundle
 from congress.lib.security import Role
+from examples.demo import build_bundle
 from tests.conftest import issue_token
 from tests.live_server import live_server
 
@@ -43,8 +48,23 @@ def server(migrated: Settings) -> Iterator[str]:
         yield url
 
 
+async def _load_demo(settings: Settings) -> None:
+    engine = make_async_engine(settings)
+    try:
+        async with async_session_factory(engine)() as session:
+            await load_bundle(session, build_bundle("essr"), source="demo", replace=True)
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture(scope="module")
-def token(sync_engine: Engine) -> str:
+def token(migrated: Settings, sync_engine: Engine) -> str:
+    """An organiser token on a database holding the demo congress, so lists have content to validate."""
+    with sync_engine.begin() as conn:
+        for table in reversed(metadata().sorted_tables):
+            conn.execute(table.delete())
+    asyncio.run(_load_demo(migrated))
     return issue_token(sync_engine, Role.ORGANISER)
 
 

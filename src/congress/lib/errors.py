@@ -151,7 +151,13 @@ def _from_litestar(exc: HTTPException) -> ProblemDetails:
                 code=code,
                 detail=str(exc.detail),
             )
-    code = {405: "method_not_allowed", 413: "payload_too_large", 429: "too_many_requests"}.get(status, "http_error")
+    code = {
+        400: "invalid_request",
+        405: "method_not_allowed",
+        413: "payload_too_large",
+        415: "unsupported_media_type",
+        429: "too_many_requests",
+    }.get(status, "http_error")
     return ProblemDetails(
         type=_problem_type(code),
         title=str(exc.detail),

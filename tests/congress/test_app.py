@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar.testing import TestClient
+
+import congress
+from congress.app import create_app
+from congress.config import settings_from_env
+from tests.factories import Api
+
+
+def test_health_reports_database_ok(api: Api) -> None:
+    body = api.call("GET", "/health")
+    assert body["status"] == "ok"
+    assert body["database"] == "ok"
+
+
+def test_health_reports_unmigrated_database(tmp_path: Path) -> None:
+    settings = settings_from_env({"CONGRESS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    with TestClient(create_app(settings)) as client:
+        body = client.get("/health").json()
+    assert body == {"status": "degraded", "database": "unmigrated", "version": congress.__version__}
