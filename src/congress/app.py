@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from litestar import Litestar, Request
-from litestar.config.cors import CORSConfig
 from litestar.di import Provide
 from litestar.logging import LoggingConfig
 from litestar.openapi import OpenAPIConfig
@@ -126,7 +125,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ),
             create_examples=False,
         ),
-        cors_config=CORSConfig(allow_origins=[], allow_methods=["GET"]),
         logging_config=LoggingConfig(
             root={"level": settings.log_level, "handlers": ["queue_listener"]},
             log_exceptions="debug",

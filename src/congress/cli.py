@@ -194,6 +194,7 @@ def demo(bundle_path: Path, serve_after: bool) -> None:
             ]
         ),
         highlight=False,
+        soft_wrap=True,
     )
     if serve_after:
         _serve(None, None, 1)

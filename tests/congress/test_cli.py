@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 from congress.cli import main
 from congress.config import Settings, get_settings
 from examples.demo import build_bundle
-from tests.congress.test_bad_input import row_counts
+from tests.integration.test_bad_input import row_counts
 
 
 @pytest.fixture

@@ -39,6 +39,9 @@ class PageParams:
     limit: int
     offset: int
 
+    def wrap(self, items: list[T], total: int) -> Page[T]:
+        return Page(items=items, total=total, limit=self.limit, offset=self.offset)
+
 
 def provide_page(
     limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size")] = 50,
@@ -48,4 +51,4 @@ def provide_page(
 
 
 def page_of(rows: Iterable[T], total: int, page: PageParams, convert: Callable[[T], R]) -> Page[R]:
-    return Page(items=[convert(r) for r in rows], total=total, limit=page.limit, offset=page.offset)
+    return page.wrap([convert(r) for r in rows], total)

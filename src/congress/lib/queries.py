@@ -40,6 +40,15 @@ async def paginate(session: AsyncSession, stmt: Select[tuple[M]], limit: int, of
     return rows, int(total)
 
 
+async def paginate_rows(
+    session: AsyncSession, stmt: Select[tuple[Any, ...]], limit: int, offset: int
+) -> tuple[Sequence[Any], int]:
+    """Like ``paginate`` for statements that select several columns (rows come back as tuples)."""
+    total = (await session.execute(select(func.count()).select_from(stmt.order_by(None).subquery()))).scalar_one()
+    rows = (await session.execute(stmt.limit(limit).offset(offset))).tuples().all()
+    return rows, int(total)
+
+
 async def flush_or_conflict(session: AsyncSession, what: str) -> None:
     """Flush pending changes; a unique or foreign-key violation becomes a 409."""
     try:

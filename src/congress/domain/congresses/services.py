@@ -25,7 +25,7 @@ from congress.domain.congresses.schemas import (
     RoomUpdate,
 )
 from congress.enums import Equipment
-from congress.lib.errors import Conflict, InvalidInput
+from congress.lib.errors import Conflict, InvalidInput, NotFound
 from congress.lib.queries import (
     changes,
     flush_or_conflict,
@@ -121,8 +121,6 @@ class CongressService:
         return await get_or_404(self.session, Congress, congress_id)
 
     async def by_slug(self, slug: str) -> Congress:
-        from congress.lib.errors import NotFound
-
         found = (await self.session.execute(select(Congress).where(Congress.slug == slug))).scalar_one_or_none()
         if found is None:
             raise NotFound(f"No congress '{slug}'")
@@ -200,7 +198,8 @@ class RoomService:
         stmt = select(Room).where(Room.congress_id == congress_id).order_by(Room.name)
         if min_capacity is not None:
             stmt = stmt.where(Room.capacity >= min_capacity)
-        rows, _ = await paginate(self.session, stmt, 10_000, 0)
+        # Rooms of one congress are few (tens); equipment lives in a JSON column, filtered here portably.
+        rows = list((await self.session.execute(stmt)).scalars())
         if equipment is not None:
             rows = [r for r in rows if r.equipment.get(str(equipment), 0) > 0]
         return rows[offset : offset + limit], len(rows)

@@ -63,7 +63,7 @@ class ItemController(Controller):
         person_id: Annotated[uuid.UUID | None, QueryParameter(description="Items this person is faculty of")] = None,
     ) -> Page[ItemRead]:
         rows, total = await items.search(congress_id, page.limit, page.offset, kind, topic, q, person_id)
-        return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+        return page.wrap(rows, total)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Add a programme item")
     async def create_item(
@@ -118,7 +118,7 @@ class FacultyController(Controller):
         role: FromQuery[FacultyRole | None] = None,
     ) -> Page[FacultyRead]:
         rows, total = await faculty.search(congress_id, item_id, page.limit, page.offset, role)
-        return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+        return page.wrap(rows, total)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Link a person to an item in a role")
     async def create_faculty(
@@ -171,7 +171,7 @@ class AvailabilityController(Controller):
         kind: FromQuery[AvailabilityKind | None] = None,
     ) -> Page[AvailabilityRead]:
         rows, total = await availability.search(congress_id, page.limit, page.offset, person_id, room_id, kind)
-        return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+        return page.wrap(rows, total)
 
     @http.post(
         "/",

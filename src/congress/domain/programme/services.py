@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, delete, func, select, true
+from sqlalchemy import ColumnElement, delete, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import (
@@ -37,7 +37,7 @@ from congress.domain.programme.schemas import (
 )
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib.errors import Conflict, Forbidden, InvalidInput, NotFound
-from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, zone
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, paginate_rows, zone
 from congress.lib.security import Principal
 
 MAX_WINDOW = dt.timedelta(days=31)
@@ -329,13 +329,8 @@ class FacultyService:
         )
         if role is not None:
             stmt = stmt.where(FacultyLink.role == role)
-        total = (
-            await self.session.execute(
-                select(func.count()).select_from(stmt.with_only_columns(FacultyLink.id).subquery())
-            )
-        ).scalar_one()
-        rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
-        return [faculty_read(link, name) for link, name in rows], int(total)
+        rows, total = await paginate_rows(self.session, stmt, limit, offset)
+        return [faculty_read(link, name) for link, name in rows], total
 
     async def get(self, congress_id: uuid.UUID, item_id: uuid.UUID, link_id: uuid.UUID) -> FacultyRead:
         await self._item(congress_id, item_id)

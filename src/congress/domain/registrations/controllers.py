@@ -14,7 +14,7 @@ from congress.domain.registrations.schemas import (
     RegistrationRead,
     RegistrationUpdate,
 )
-from congress.domain.registrations.services import RegistrationService, registration_read
+from congress.domain.registrations.services import RegistrationService
 from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib import http
 from congress.lib.deps import PageParams
@@ -47,14 +47,8 @@ class RegistrationController(Controller):
         category: FromQuery[RegistrationCategory | None] = None,
         person_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[RegistrationRead]:
-        _, tz = await registrations.congress(congress_id)
         rows, total = await registrations.search(congress_id, page.limit, page.offset, status, category, person_id)
-        return Page(
-            items=[registration_read(r, tz) for r in rows],
-            total=total,
-            limit=page.limit,
-            offset=page.offset,
-        )
+        return page.wrap(rows, total)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Register a person")
     async def create_registration(
@@ -63,8 +57,7 @@ class RegistrationController(Controller):
         congress_id: FromPath[uuid.UUID],
         data: JSONBody[RegistrationCreate],
     ) -> RegistrationRead:
-        _, tz = await registrations.congress(congress_id)
-        return registration_read(await registrations.create(congress_id, data), tz)
+        return await registrations.create(congress_id, data)
 
     @http.get("/{registration_id:uuid}", access=http.AUTHENTICATED, summary="Read a registration")
     async def get_registration(
@@ -73,8 +66,7 @@ class RegistrationController(Controller):
         congress_id: FromPath[uuid.UUID],
         registration_id: FromPath[uuid.UUID],
     ) -> RegistrationRead:
-        _, tz = await registrations.congress(congress_id)
-        return registration_read(await registrations.get(congress_id, registration_id), tz)
+        return await registrations.get(congress_id, registration_id)
 
     @http.patch("/{registration_id:uuid}", access=http.ORGANISER, summary="Change category or status")
     async def update_registration(
@@ -84,8 +76,7 @@ class RegistrationController(Controller):
         registration_id: FromPath[uuid.UUID],
         data: JSONBody[RegistrationUpdate],
     ) -> RegistrationRead:
-        _, tz = await registrations.congress(congress_id)
-        return registration_read(await registrations.update(congress_id, registration_id, data), tz)
+        return await registrations.update(congress_id, registration_id, data)
 
     @http.delete("/{registration_id:uuid}", access=http.ORGANISER, summary="Delete a registration")
     async def delete_registration(

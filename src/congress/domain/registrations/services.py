@@ -6,10 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, select, true
+from sqlalchemy import ColumnElement, Select, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import Congress, Person, Registration
@@ -19,8 +18,8 @@ from congress.domain.registrations.schemas import (
     RegistrationUpdate,
 )
 from congress.enums import RegistrationCategory, RegistrationStatus
-from congress.lib.errors import Conflict, InvalidInput
-from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, zone
+from congress.lib.errors import Conflict, InvalidInput, NotFound
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate_rows, zone
 from congress.lib.security import Principal
 
 
@@ -50,9 +49,15 @@ class RegistrationService:
     session: AsyncSession
     principal: Principal | None
 
-    async def congress(self, congress_id: uuid.UUID) -> tuple[Congress, zoneinfo.ZoneInfo]:
-        congress = await get_or_404(self.session, Congress, congress_id)
-        return congress, zone(congress.time_zone)
+    async def _zone(self, congress_id: uuid.UUID) -> zoneinfo.ZoneInfo:
+        return zone((await get_or_404(self.session, Congress, congress_id)).time_zone)
+
+    def _select(self, congress_id: uuid.UUID) -> Select[tuple[Registration, str]]:
+        return (
+            select(Registration, Person.name)
+            .join(Person, Person.id == Registration.person_id)
+            .where(Registration.congress_id == congress_id, own_registrations(self.principal))
+        )
 
     async def search(
         self,
@@ -62,45 +67,30 @@ class RegistrationService:
         status: RegistrationStatus | None = None,
         category: RegistrationCategory | None = None,
         person_id: uuid.UUID | None = None,
-    ) -> tuple[Sequence[tuple[Registration, str]], int]:
-        stmt = (
-            select(Registration, Person.name)
-            .join(Person, Person.id == Registration.person_id)
-            .where(Registration.congress_id == congress_id, own_registrations(self.principal))
-            .order_by(Registration.registered_at, Registration.id)
-        )
+    ) -> tuple[list[RegistrationRead], int]:
+        tz = await self._zone(congress_id)
+        stmt = self._select(congress_id).order_by(Registration.registered_at, Registration.id)
         if status is not None:
             stmt = stmt.where(Registration.status == status)
         if category is not None:
             stmt = stmt.where(Registration.category == category)
         if person_id is not None:
             stmt = stmt.where(Registration.person_id == person_id)
-        total_stmt = stmt.with_only_columns(Registration.id)
-        from sqlalchemy import func
+        rows, total = await paginate_rows(self.session, stmt, limit, offset)
+        return [registration_read(r, tz) for r in rows], total
 
-        total = (await self.session.execute(select(func.count()).select_from(total_stmt.subquery()))).scalar_one()
-        rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
-        return rows, int(total)
-
-    async def get(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> tuple[Registration, str]:
-        stmt = (
-            select(Registration, Person.name)
-            .join(Person, Person.id == Registration.person_id)
-            .where(
-                Registration.id == registration_id,
-                Registration.congress_id == congress_id,
-                own_registrations(self.principal),
-            )
-        )
+    async def _row(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> tuple[Registration, str]:
+        stmt = self._select(congress_id).where(Registration.id == registration_id)
         row = (await self.session.execute(stmt)).tuples().one_or_none()
         if row is None:
-            from congress.lib.errors import NotFound
-
             raise NotFound(f"No registration with id {registration_id}")
         return row
 
-    async def create(self, congress_id: uuid.UUID, data: RegistrationCreate) -> tuple[Registration, str]:
-        await get_or_404(self.session, Congress, congress_id)
+    async def get(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> RegistrationRead:
+        return registration_read(await self._row(congress_id, registration_id), await self._zone(congress_id))
+
+    async def create(self, congress_id: uuid.UUID, data: RegistrationCreate) -> RegistrationRead:
+        tz = await self._zone(congress_id)
         person = await get_or_404(self.session, Person, data.person_id)
         clash = select(Registration.id).where(
             Registration.congress_id == congress_id, Registration.person_id == data.person_id
@@ -121,18 +111,18 @@ class RegistrationService:
         )
         self.session.add(registration)
         await flush_or_conflict(self.session, "The registration")
-        return registration, person.name
+        return registration_read((registration, person.name), tz)
 
     async def update(
         self, congress_id: uuid.UUID, registration_id: uuid.UUID, data: RegistrationUpdate
-    ) -> tuple[Registration, str]:
-        registration, name = await self.get(congress_id, registration_id)
+    ) -> RegistrationRead:
+        registration, name = await self._row(congress_id, registration_id)
         for key, value in changes(data).items():
             setattr(registration, key, value)
         await flush_or_conflict(self.session, "The registration")
-        return registration, name
+        return registration_read((registration, name), await self._zone(congress_id))
 
     async def delete(self, congress_id: uuid.UUID, registration_id: uuid.UUID) -> None:
-        registration, _ = await self.get(congress_id, registration_id)
+        registration, _ = await self._row(congress_id, registration_id)
         await self.session.delete(registration)
         await flush_or_conflict(self.session, "Deleting the registration")

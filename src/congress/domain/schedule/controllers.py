@@ -52,7 +52,7 @@ class VersionController(Controller):
         status: FromQuery[VersionStatus | None] = None,
     ) -> Page[VersionRead]:
         rows, total = await versions.search(congress_id, page.limit, page.offset, status)
-        return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+        return page.wrap(rows, total)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Start a draft")
     async def create_version(
@@ -124,7 +124,7 @@ class AssignmentController(Controller):
         item_id: FromQuery[uuid.UUID | None] = None,
     ) -> Page[AssignmentRead]:
         rows, total = await assignments.search(congress_id, version_id, page.limit, page.offset, room_id, item_id)
-        return Page(items=rows, total=total, limit=page.limit, offset=page.offset)
+        return page.wrap(rows, total)
 
     @http.post("/", access=http.ORGANISER, errors=(409,), summary="Place an item run in a draft")
     async def create_assignment(

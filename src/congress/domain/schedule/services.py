@@ -27,8 +27,8 @@ from congress.domain.schedule.schemas import (
     VersionUpdate,
 )
 from congress.enums import VersionStatus
-from congress.lib.errors import Conflict, InvalidInput
-from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, zone
+from congress.lib.errors import Conflict, InvalidInput, NotFound
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, paginate_rows, zone
 from congress.lib.security import Principal
 
 
@@ -210,13 +210,8 @@ class AssignmentService:
             stmt = stmt.where(Assignment.room_id == room_id)
         if item_id is not None:
             stmt = stmt.where(Assignment.item_id == item_id)
-        total = (
-            await self.session.execute(
-                select(func.count()).select_from(stmt.with_only_columns(Assignment.id).subquery())
-            )
-        ).scalar_one()
-        rows = (await self.session.execute(stmt.limit(limit).offset(offset))).tuples().all()
-        return [assignment_read(r, tz) for r in rows], int(total)
+        rows, total = await paginate_rows(self.session, stmt, limit, offset)
+        return [assignment_read(r, tz) for r in rows], total
 
     async def get(self, congress_id: uuid.UUID, version_id: uuid.UUID, assignment_id: uuid.UUID) -> AssignmentRead:
         version = await self._versions().row(congress_id, version_id)
@@ -237,8 +232,6 @@ class AssignmentService:
             .one_or_none()
         )
         if row is None:
-            from congress.lib.errors import NotFound
-
             raise NotFound(f"No assignment with id {assignment_id}")
         return assignment_read(row, tz)
 

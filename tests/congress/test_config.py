@@ -1,0 +1,24 @@
+from __future__ import annotations
+
+from congress.config import settings_from_env
+
+
+def test_default_database_is_a_sqlite_file() -> None:
+    settings = settings_from_env({})
+    assert settings.database_url == "sqlite:///var/congress.sqlite3"
+    assert settings.is_sqlite
+    assert settings.async_database_url == "sqlite+aiosqlite:///var/congress.sqlite3"
+    assert settings.sync_database_url == "sqlite:///var/congress.sqlite3"
+
+
+def test_postgres_url_gets_psycopg_for_both_engines() -> None:
+    settings = settings_from_env({"CONGRESS_DATABASE_URL": "postgresql://u@db:5432/congress"})
+    assert not settings.is_sqlite
+    assert settings.async_database_url == "postgresql+psycopg://u@db:5432/congress"
+    assert settings.sync_database_url == "postgresql+psycopg://u@db:5432/congress"
+
+
+def test_port_and_public_url_follow_the_environment() -> None:
+    settings = settings_from_env({"PORT": "9001", "CONGRESS_HOST": "0.0.0.0"})
+    assert settings.port == 9001
+    assert settings.public_base_url == "http://0.0.0.0:9001"
