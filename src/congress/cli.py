@@ -11,6 +11,7 @@ from typing import TypeVar
 import click
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.config import get_settings
 from congress.db import migrate
@@ -24,7 +25,7 @@ T = TypeVar("T")
 console = Console(stderr=True)
 
 
-def _run(work: Callable[[object], Awaitable[T]]) -> T:
+def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
     """Run ``work(session)`` in one transaction on the configured database."""
 
     async def main() -> T:
@@ -83,10 +84,7 @@ def users() -> None:
 
 
 def _create_organiser(name: str) -> str:
-    async def work(session: object) -> str:
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        assert isinstance(session, AsyncSession)
+    async def work(session: AsyncSession) -> str:
         token, _ = await issue_token(session, name, Role.ORGANISER)
         return token
 
@@ -103,10 +101,7 @@ def create_organiser(name: str) -> None:
 def _load(path: Path, replace: bool) -> LoadReport:
     bundle = read_bundle(path)
 
-    async def work(session: object) -> LoadReport:
-        from sqlalchemy.ext.asyncio import AsyncSession
-
-        assert isinstance(session, AsyncSession)
+    async def work(session: AsyncSession) -> LoadReport:
         return await load_bundle(session, bundle, source=str(path), replace=replace)
 
     return _run(work)

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congress.lib.schema import Page
+from congress.lib.security import Principal
 
 SESSION_MAKER_KEY = "session_maker"
 
@@ -32,6 +34,15 @@ async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]
             raise
         else:
             await session.commit()
+
+
+def service(factory: Callable[[AsyncSession, Principal | None], object]) -> Provide:
+    """Provide a service built on the request's session and caller."""
+
+    def provide(db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]) -> object:
+        return factory(db_session, principal)
+
+    return Provide(provide, sync_to_thread=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,28 +5,20 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.accounts.schemas import Me, TokenCreate, TokenIssued, TokenRead
 from congress.domain.accounts.services import TokenService, token_read
 from congress.lib import http
-from congress.lib.deps import PageParams, page_of
+from congress.lib.deps import PageParams, page_of, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
-
-
-def provide_tokens(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> TokenService:
-    return TokenService(db_session, principal)
 
 
 class TokenController(Controller):
     path = "/api"
     tags = ["Access"]
-    dependencies = {"tokens": Provide(provide_tokens, sync_to_thread=False)}
+    dependencies = {"tokens": service(TokenService)}
 
     @http.get("/me", access=http.AUTHENTICATED, summary="Who the token belongs to")
     async def me(self, tokens: NamedDependency[TokenService]) -> Me:

@@ -21,13 +21,12 @@ from congress.db.models import (
     Person,
     ProgrammeItem,
     Registration,
-    Room,
 )
 from congress.domain.bundle.schemas import Bundle
-from congress.domain.congresses.services import check_calendar
-from congress.domain.programme.services import check_item
+from congress.domain.congresses.services import check_calendar, new_congress, new_room
+from congress.domain.programme.services import check_item, item_fields
 from congress.lib.errors import Conflict, CongressError, InvalidInput
-from congress.lib.queries import aware_utc, parse_hhmm, zone
+from congress.lib.queries import aware_utc, zone
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 
@@ -206,33 +205,11 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
         await session.execute(delete(Congress).where(Congress.id == existing.id))
         await session.flush()
 
-    congress = Congress(
-        slug=c.slug,
-        name=c.name,
-        venue=c.venue,
-        city=c.city,
-        time_zone=c.time_zone,
-        first_day=c.first_day,
-        last_day=c.last_day,
-        day_start=parse_hhmm(c.day_start),
-        day_end=parse_hhmm(c.day_end),
-        breaks=[msgspec.to_builtins(b) for b in c.breaks],
-        cme=msgspec.to_builtins(c.cme),
-        description=c.description,
-    )
+    congress = new_congress(c)
     session.add(congress)
     await session.flush()
 
-    rooms = {
-        r.name: Room(
-            congress_id=congress.id,
-            name=r.name,
-            capacity=r.capacity,
-            equipment={str(k): v for k, v in sorted(r.equipment.items()) if v > 0},
-            notes=r.notes,
-        )
-        for r in bundle.rooms
-    }
+    rooms = {r.name: new_room(congress.id, r) for r in bundle.rooms}
     session.add_all(rooms.values())
 
     emails = [p.email.strip().lower() for p in bundle.people]
@@ -280,22 +257,7 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
 
     items: dict[str, ProgrammeItem] = {}
     for item_spec in bundle.items:
-        items[item_spec.code] = ProgrammeItem(
-            congress_id=congress.id,
-            code=item_spec.code,
-            kind=item_spec.kind,
-            title=item_spec.title,
-            description=item_spec.description,
-            topics=list(dict.fromkeys(item_spec.topics)),
-            duration_minutes=item_spec.duration_minutes,
-            expected_attendance=item_spec.expected_attendance,
-            capacity=item_spec.capacity,
-            runs=item_spec.runs,
-            required_equipment={str(k): v for k, v in sorted(item_spec.required_equipment.items()) if v > 0},
-            allowed_windows=[msgspec.to_builtins(w) for w in item_spec.allowed_windows],
-            series=item_spec.series,
-            series_position=item_spec.series_position,
-        )
+        items[item_spec.code] = ProgrammeItem(congress_id=congress.id, code=item_spec.code, **item_fields(item_spec))
     session.add_all(items.values())
     await session.flush()
 

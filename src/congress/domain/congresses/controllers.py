@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.congresses.schemas import (
     CongressCreate,
@@ -26,29 +25,16 @@ from congress.domain.congresses.services import (
 )
 from congress.enums import Equipment
 from congress.lib import http
-from congress.lib.deps import PageParams, page_of
+from congress.lib.deps import PageParams, page_of, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
 
 SearchText = Annotated[str | None, QueryParameter(max_length=100, description="Part of the name or slug")]
-
-
-def provide_congresses(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> CongressService:
-    return CongressService(db_session, principal)
-
-
-def provide_rooms(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> RoomService:
-    return RoomService(db_session, principal)
 
 
 class CongressController(Controller):
     path = "/api/congresses"
     tags = ["Congresses"]
-    dependencies = {"congresses": Provide(provide_congresses, sync_to_thread=False)}
+    dependencies = {"congresses": service(CongressService)}
 
     @http.get("/", access=http.PUBLIC, summary="List congresses")
     async def list_congresses(
@@ -91,7 +77,7 @@ class CongressController(Controller):
 class RoomController(Controller):
     path = "/api/congresses/{congress_id:uuid}/rooms"
     tags = ["Rooms"]
-    dependencies = {"rooms": Provide(provide_rooms, sync_to_thread=False)}
+    dependencies = {"rooms": service(RoomService)}
 
     @http.get("/", access=http.AUTHENTICATED, summary="List the rooms of a congress")
     async def list_rooms(

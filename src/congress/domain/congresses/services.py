@@ -102,8 +102,36 @@ def check_calendar(
             raise InvalidInput("Breaks overlap", code="breaks_overlap", field="breaks")
 
 
-def _equipment(counts: dict[Equipment, int]) -> dict[str, int]:
+def equipment_counts(counts: dict[Equipment, int]) -> dict[str, int]:
+    """Equipment as stored: string keys, sorted, zero counts dropped."""
     return {str(k): v for k, v in sorted(counts.items()) if v > 0}
+
+
+def new_congress(data: CongressCreate) -> Congress:
+    return Congress(
+        slug=data.slug,
+        name=data.name,
+        venue=data.venue,
+        city=data.city,
+        time_zone=data.time_zone,
+        first_day=data.first_day,
+        last_day=data.last_day,
+        day_start=parse_hhmm(data.day_start),
+        day_end=parse_hhmm(data.day_end),
+        breaks=[msgspec.to_builtins(b) for b in data.breaks],
+        cme=msgspec.to_builtins(data.cme),
+        description=data.description,
+    )
+
+
+def new_room(congress_id: uuid.UUID, data: RoomCreate) -> Room:
+    return Room(
+        congress_id=congress_id,
+        name=data.name,
+        capacity=data.capacity,
+        equipment=equipment_counts(data.equipment),
+        notes=data.notes,
+    )
 
 
 @dataclass(slots=True)
@@ -114,7 +142,7 @@ class CongressService:
     async def search(self, limit: int, offset: int, q: str | None) -> tuple[Sequence[Congress], int]:
         stmt = select(Congress).order_by(Congress.first_day.desc(), Congress.slug)
         if q:
-            stmt = stmt.where(Congress.name.ilike(f"%{q}%") | Congress.slug.ilike(f"%{q}%"))
+            stmt = stmt.where(Congress.name.icontains(q, autoescape=True) | Congress.slug.icontains(q, autoescape=True))
         return await paginate(self.session, stmt, limit, offset)
 
     async def get(self, congress_id: uuid.UUID) -> Congress:
@@ -132,20 +160,7 @@ class CongressService:
         exists = (await self.session.execute(select(Congress.id).where(Congress.slug == data.slug))).first()
         if exists:
             raise Conflict(f"A congress with slug '{data.slug}' exists", code="slug_taken")
-        congress = Congress(
-            slug=data.slug,
-            name=data.name,
-            venue=data.venue,
-            city=data.city,
-            time_zone=data.time_zone,
-            first_day=data.first_day,
-            last_day=data.last_day,
-            day_start=parse_hhmm(data.day_start),
-            day_end=parse_hhmm(data.day_end),
-            breaks=[msgspec.to_builtins(b) for b in data.breaks],
-            cme=msgspec.to_builtins(data.cme),
-            description=data.description,
-        )
+        congress = new_congress(data)
         self.session.add(congress)
         await flush_or_conflict(self.session, "The congress")
         return congress
@@ -217,13 +232,7 @@ class RoomService:
     async def create(self, congress_id: uuid.UUID, data: RoomCreate) -> Room:
         await get_or_404(self.session, Congress, congress_id)
         await self._name_free(congress_id, data.name)
-        room = Room(
-            congress_id=congress_id,
-            name=data.name,
-            capacity=data.capacity,
-            equipment=_equipment(data.equipment),
-            notes=data.notes,
-        )
+        room = new_room(congress_id, data)
         self.session.add(room)
         await flush_or_conflict(self.session, "The room")
         return room
@@ -234,7 +243,7 @@ class RoomService:
         if "name" in values:
             await self._name_free(congress_id, values["name"], room_id)
         if "equipment" in values:
-            values["equipment"] = _equipment(values["equipment"])
+            values["equipment"] = equipment_counts(values["equipment"])
         for key, value in values.items():
             setattr(room, key, value)
         await flush_or_conflict(self.session, "The room")

@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.people.schemas import (
     MembershipCreate,
@@ -26,29 +25,16 @@ from congress.domain.people.services import (
 )
 from congress.enums import Society
 from congress.lib import http
-from congress.lib.deps import PageParams, page_of
+from congress.lib.deps import PageParams, page_of, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
 
 YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200)]
-
-
-def provide_people(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> PersonService:
-    return PersonService(db_session, principal)
-
-
-def provide_memberships(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> MembershipService:
-    return MembershipService(db_session, principal)
 
 
 class PersonController(Controller):
     path = "/api/people"
     tags = ["People"]
-    dependencies = {"people": Provide(provide_people, sync_to_thread=False)}
+    dependencies = {"people": service(PersonService)}
 
     @http.get(
         "/",
@@ -97,7 +83,7 @@ class PersonController(Controller):
 class MembershipController(Controller):
     path = "/api/people/{person_id:uuid}/memberships"
     tags = ["People"]
-    dependencies = {"memberships": Provide(provide_memberships, sync_to_thread=False)}
+    dependencies = {"memberships": service(MembershipService)}
 
     @http.get("/", access=http.AUTHENTICATED, summary="List a person's memberships")
     async def list_memberships(

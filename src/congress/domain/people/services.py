@@ -64,8 +64,7 @@ class PersonService:
     ) -> tuple[Sequence[Person], int]:
         stmt = select(Person).where(own_people(self.principal)).order_by(Person.name, Person.id)
         if q:
-            pattern = f"%{q.lower()}%"
-            stmt = stmt.where(Person.name.ilike(pattern) | Person.email.ilike(pattern))
+            stmt = stmt.where(Person.name.icontains(q, autoescape=True) | Person.email.icontains(q, autoescape=True))
         if country:
             stmt = stmt.where(Person.country == country)
         if society is not None:

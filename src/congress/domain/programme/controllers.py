@@ -6,9 +6,8 @@ import uuid
 from typing import Annotated
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.programme.schemas import (
     AvailabilityCreate,
@@ -23,33 +22,14 @@ from congress.domain.programme.schemas import (
 from congress.domain.programme.services import AvailabilityService, FacultyService, ItemService
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib import http
-from congress.lib.deps import PageParams
+from congress.lib.deps import PageParams, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
-
-
-def provide_items(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> ItemService:
-    return ItemService(db_session, principal)
-
-
-def provide_faculty(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> FacultyService:
-    return FacultyService(db_session, principal)
-
-
-def provide_availability(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> AvailabilityService:
-    return AvailabilityService(db_session, principal)
 
 
 class ItemController(Controller):
     path = "/api/congresses/{congress_id:uuid}/items"
     tags = ["Programme"]
-    dependencies = {"items": Provide(provide_items, sync_to_thread=False)}
+    dependencies = {"items": service(ItemService)}
 
     @http.get("/", access=http.AUTHENTICATED, summary="List programme items")
     async def list_items(
@@ -106,7 +86,7 @@ class ItemController(Controller):
 class FacultyController(Controller):
     path = "/api/congresses/{congress_id:uuid}/items/{item_id:uuid}/faculty"
     tags = ["Programme"]
-    dependencies = {"faculty": Provide(provide_faculty, sync_to_thread=False)}
+    dependencies = {"faculty": service(FacultyService)}
 
     @http.get("/", access=http.AUTHENTICATED, summary="List an item's faculty")
     async def list_faculty(
@@ -154,7 +134,7 @@ class FacultyController(Controller):
 class AvailabilityController(Controller):
     path = "/api/congresses/{congress_id:uuid}/availability"
     tags = ["Availability"]
-    dependencies = {"availability": Provide(provide_availability, sync_to_thread=False)}
+    dependencies = {"availability": service(AvailabilityService)}
 
     @http.get(
         "/",

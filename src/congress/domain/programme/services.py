@@ -23,6 +23,7 @@ from congress.db.models import (
     ProgrammeItem,
     Room,
 )
+from congress.domain.congresses.services import equipment_counts
 from congress.domain.programme.schemas import (
     AvailabilityCreate,
     AvailabilityRead,
@@ -76,6 +77,24 @@ def check_item(
         )
     if series_position is not None and not series:
         raise InvalidInput("series_position needs a series", code="series_required", field="series")
+
+
+def item_fields(data: ItemFields) -> dict[str, Any]:
+    """The stored columns of an item, normalised (unique topics, positive equipment counts)."""
+    return {
+        "kind": data.kind,
+        "title": data.title,
+        "description": data.description,
+        "topics": list(dict.fromkeys(data.topics)),
+        "duration_minutes": data.duration_minutes,
+        "expected_attendance": data.expected_attendance,
+        "capacity": data.capacity,
+        "runs": data.runs,
+        "required_equipment": equipment_counts(data.required_equipment),
+        "allowed_windows": [msgspec.to_builtins(w) for w in data.allowed_windows],
+        "series": data.series,
+        "series_position": data.series_position,
+    }
 
 
 @dataclass(slots=True)
@@ -143,7 +162,9 @@ class ItemService:
         if kind is not None:
             stmt = stmt.where(ProgrammeItem.kind == kind)
         if q:
-            stmt = stmt.where(ProgrammeItem.title.ilike(f"%{q}%") | ProgrammeItem.code.ilike(f"%{q}%"))
+            stmt = stmt.where(
+                ProgrammeItem.title.icontains(q, autoescape=True) | ProgrammeItem.code.icontains(q, autoescape=True)
+            )
         if person_id is not None:
             stmt = stmt.where(
                 ProgrammeItem.id.in_(select(FacultyLink.item_id).where(FacultyLink.person_id == person_id))
@@ -225,22 +246,6 @@ class ItemService:
         for before in unique:
             self.session.add(ItemPrecedence(before_id=before, after_id=item_id))
 
-    def _fields(self, data: ItemFields) -> dict[str, Any]:
-        return {
-            "kind": data.kind,
-            "title": data.title,
-            "description": data.description,
-            "topics": list(dict.fromkeys(data.topics)),
-            "duration_minutes": data.duration_minutes,
-            "expected_attendance": data.expected_attendance,
-            "capacity": data.capacity,
-            "runs": data.runs,
-            "required_equipment": {str(k): v for k, v in sorted(data.required_equipment.items()) if v > 0},
-            "allowed_windows": [msgspec.to_builtins(w) for w in data.allowed_windows],
-            "series": data.series,
-            "series_position": data.series_position,
-        }
-
     async def create(self, congress_id: uuid.UUID, data: ItemCreate) -> ItemRead:
         congress = await self._congress(congress_id)
         check_item(
@@ -252,7 +257,7 @@ class ItemService:
             data.series_position,
         )
         await self._code_free(congress_id, data.code)
-        item = ProgrammeItem(congress_id=congress_id, code=data.code, **self._fields(data))
+        item = ProgrammeItem(congress_id=congress_id, code=data.code, **item_fields(data))
         self.session.add(item)
         await flush_or_conflict(self.session, "The item")
         await self._set_follows(congress_id, item.id, data.follows)

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.registrations.schemas import (
     RegistrationCreate,
@@ -17,21 +16,14 @@ from congress.domain.registrations.schemas import (
 from congress.domain.registrations.services import RegistrationService
 from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib import http
-from congress.lib.deps import PageParams
+from congress.lib.deps import PageParams, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
-
-
-def provide_registrations(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> RegistrationService:
-    return RegistrationService(db_session, principal)
 
 
 class RegistrationController(Controller):
     path = "/api/congresses/{congress_id:uuid}/registrations"
     tags = ["Registrations"]
-    dependencies = {"registrations": Provide(provide_registrations, sync_to_thread=False)}
+    dependencies = {"registrations": service(RegistrationService)}
 
     @http.get(
         "/",

@@ -5,9 +5,8 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import NamedDependency, Provide
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.domain.schedule.schemas import (
     AssignmentCreate,
@@ -21,27 +20,14 @@ from congress.domain.schedule.schemas import (
 from congress.domain.schedule.services import AssignmentService, VersionService
 from congress.enums import VersionStatus
 from congress.lib import http
-from congress.lib.deps import PageParams
+from congress.lib.deps import PageParams, service
 from congress.lib.schema import Page
-from congress.lib.security import Principal
-
-
-def provide_versions(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> VersionService:
-    return VersionService(db_session, principal)
-
-
-def provide_assignments(
-    db_session: NamedDependency[AsyncSession], principal: NamedDependency[Principal | None]
-) -> AssignmentService:
-    return AssignmentService(db_session, principal)
 
 
 class VersionController(Controller):
     path = "/api/congresses/{congress_id:uuid}/versions"
     tags = ["Schedule"]
-    dependencies = {"versions": Provide(provide_versions, sync_to_thread=False)}
+    dependencies = {"versions": service(VersionService)}
 
     @http.get("/", access=http.PUBLIC, summary="List schedule versions (the public sees released ones)")
     async def list_versions(
@@ -111,7 +97,7 @@ class VersionController(Controller):
 class AssignmentController(Controller):
     path = "/api/congresses/{congress_id:uuid}/versions/{version_id:uuid}/assignments"
     tags = ["Schedule"]
-    dependencies = {"assignments": Provide(provide_assignments, sync_to_thread=False)}
+    dependencies = {"assignments": service(AssignmentService)}
 
     @http.get("/", access=http.PUBLIC, summary="List the assignments of a version")
     async def list_assignments(

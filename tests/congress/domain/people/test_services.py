@@ -28,3 +28,11 @@ def test_one_membership_per_society_and_year(api: Api) -> None:
         "POST", f"/api/people/{person['id']}/memberships", {"society": "ESR", "type": "full", "year": 2026}, status=409
     )
     assert problem["code"] == "membership_exists"
+
+
+def test_search_treats_wildcards_literally(api: Api) -> None:
+    api.person(name="Anna Keller")
+    api.person(name="Ben 100% Sure")
+    assert [p["name"] for p in api.call("GET", "/api/people?q=100%25")["items"]] == ["Ben 100% Sure"]
+    assert api.call("GET", "/api/people?q=_nna")["total"] == 0
+    assert [p["name"] for p in api.call("GET", "/api/people?q=keller")["items"]] == ["Anna Keller"]
