@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from congress.config import Settings
+from congress.lib.transactions import WRITE_INTENT
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -25,10 +26,23 @@ SQLITE_PRAGMAS = (
 
 
 def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    # The driver must not open transactions on its own; ``_on_sqlite_begin`` does.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     for pragma in SQLITE_PRAGMAS:
         cursor.execute(pragma)
     cursor.close()
+
+
+def _on_sqlite_begin(conn: Connection) -> None:
+    """Writers begin IMMEDIATE: they queue on the write lock (busy_timeout) from the start,
+    so a read-then-write transaction never fails halfway with "database is locked"."""
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(WRITE_INTENT) else "BEGIN")
+
+
+def _tune_sqlite(engine: Engine) -> None:
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "begin", _on_sqlite_begin)
 
 
 def _ensure_parent_dir(url: str) -> None:
@@ -46,7 +60,7 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
     if settings.is_sqlite:
         _ensure_parent_dir(url)
         engine = create_async_engine(url)
-        event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
+        _tune_sqlite(engine.sync_engine)
         return engine
     return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -55,8 +69,8 @@ def make_sync_engine(settings: Settings) -> Engine:
     url = settings.sync_database_url
     if settings.is_sqlite:
         _ensure_parent_dir(url)
-        engine = create_engine(url)
-        event.listen(engine, "connect", _on_sqlite_connect)
+        engine = create_engine(url, execution_options={WRITE_INTENT: True})
+        _tune_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Callable, Iterable
 from dataclasses import dataclass
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
+from litestar import Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import QueryParameter
@@ -13,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congress.lib.schema import Page
 from congress.lib.security import Principal
+from congress.lib.transactions import WRITE_INTENT
 
 SESSION_MAKER_KEY = "session_maker"
 
@@ -20,13 +22,19 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
-async def provide_db_session(state: State) -> AsyncGenerator[AsyncSession, None]:
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
     """One session per request: committed when the handler succeeds, rolled back otherwise.
 
     The commit happens before the response is sent, so an acknowledged write is stored.
+    Requests that may write declare it up front (SQLite then serialises them at BEGIN).
     """
     maker: async_sessionmaker[AsyncSession] = state[SESSION_MAKER_KEY]
     async with maker() as session:
+        if request.method not in READ_METHODS:
+            await session.connection(execution_options={WRITE_INTENT: True})
         try:
             yield session
         except Exception:

@@ -19,6 +19,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from sqlalchemy.exc import OperationalError
 
 from congress.lib.schema import Struct
 
@@ -187,6 +188,17 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
         problem.instance = request.url.path
         if exc.headers:
             headers = dict(exc.headers)
+    elif isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+        log.warning("database busy on %s %s", request.method, request.url.path)
+        problem = ProblemDetails(
+            type=_problem_type("database_busy"),
+            title="The database is busy",
+            status=503,
+            code="database_busy",
+            detail="Too many writers at once; retry shortly",
+            instance=request.url.path,
+        )
+        headers = {"Retry-After": "1"}
     else:
         log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
         problem = ProblemDetails(

@@ -25,7 +25,9 @@ def run_migrations_offline() -> None:
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is not None:
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=False
+        )
         with context.begin_transaction():
             context.run_migrations()
         return
@@ -35,7 +37,8 @@ def run_migrations_online() -> None:
         poolclass=pool.NullPool,
     )
     with engine.connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+        # Types are not compared: SQLite reflects the portable GUID/JSON types as their storage types.
+        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True, compare_type=False)
         with context.begin_transaction():
             context.run_migrations()
 

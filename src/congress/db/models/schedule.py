@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 
 from advanced_alchemy.types import DateTimeUTC
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congress.db.base import Base, enum_column
@@ -21,6 +21,14 @@ class ScheduleVersion(Base):
             "(status = 'draft' AND number IS NULL AND released_at IS NULL)"
             " OR (status = 'released' AND number IS NOT NULL AND released_at IS NOT NULL)",
             name="release_fields",
+        ),
+        # At most one draft per congress, even under concurrent requests.
+        Index(
+            "uq_version_one_draft",
+            "congress_id",
+            unique=True,
+            sqlite_where=text("status = 'draft'"),
+            postgresql_where=text("status = 'draft'"),
         ),
     )
 

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import ApiToken, Person
@@ -22,6 +22,7 @@ from congress.lib.security import (
     looks_like_token,
     new_token,
 )
+from congress.lib.transactions import WRITE_INTENT
 
 # Writing last_used_at on every request would turn reads into writes.
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
@@ -50,10 +51,14 @@ async def resolve_token(session: AsyncSession, token: str) -> Principal | None:
     now = dt.datetime.now(dt.UTC)
     if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
         return None
+    principal = Principal(token_id=row.id, role=row.role, person_id=row.person_id)
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
+        # End the read, then write in a transaction that declares it writes.
         await session.commit()
-    return Principal(token_id=row.id, role=row.role, person_id=row.person_id)
+        await session.connection(execution_options={WRITE_INTENT: True})
+        await session.execute(update(ApiToken).where(ApiToken.id == principal.token_id).values(last_used_at=now))
+        await session.commit()
+    return principal
 
 
 async def issue_token(
