@@ -83,11 +83,12 @@ _ERRORS = {
     404: "The object does not exist or is not visible to the caller",
     409: "The change conflicts with the current state",
     422: "The request is well-formed but breaks a rule",
+    503: "The database is busy; retry after the given seconds",
 }
 
 
 def _responses(access: Access, extra: tuple[int, ...]) -> dict[int, ResponseSpec]:
-    codes = {400, 404, 422, *extra}
+    codes = {400, 404, 422, 503, *extra}
     if not access.public:
         codes |= {401, 403}
     return {code: _problem(_ERRORS[code]) for code in sorted(codes)}

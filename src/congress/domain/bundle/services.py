@@ -9,9 +9,10 @@ from pathlib import Path
 
 import msgspec
 import yaml
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from congress.db.base import Base
 from congress.db.models import (
     Availability,
     Congress,
@@ -189,6 +190,15 @@ def _precedence_cycles(bundle: Bundle) -> list[BundleProblem]:
     return [BundleProblem("$.items", f"'follows' makes a cycle through {', '.join(sorted(cyclic))}")]
 
 
+BULK_CHUNK = 5000
+
+
+async def _bulk_insert(session: AsyncSession, model: type[Base], rows: list[dict[str, object]]) -> None:
+    """Insert many rows in a few statements (column defaults such as ids and timestamps apply)."""
+    for start in range(0, len(rows), BULK_CHUNK):
+        await session.execute(insert(model), rows[start : start + BULK_CHUNK])
+
+
 async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, replace: bool = False) -> LoadReport:
     """Validate, then write the congress in the caller's transaction (commit is the caller's)."""
     problems = check_bundle(bundle)
@@ -234,26 +244,30 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             select(Membership.person_id, Membership.society, Membership.year).where(Membership.person_id.in_(chunk_ids))
         )
         held.update((pid, str(soc), year) for pid, soc, year in rows.tuples())
-    new_memberships = 0
+    memberships: list[dict[str, object]] = []
     for spec, email in zip(bundle.people, emails, strict=True):
         person = people[email]
         for m in spec.memberships:
             key = (person.id, str(m.society), m.year)
             if key not in held:
                 held.add(key)
-                session.add(Membership(person_id=person.id, society=m.society, type=m.type, year=m.year))
-                new_memberships += 1
+                memberships.append({"person_id": person.id, "society": m.society, "type": m.type, "year": m.year})
+    await _bulk_insert(session, Membership, memberships)
 
-    for reg in bundle.registrations:
-        session.add(
-            Registration(
-                congress_id=congress.id,
-                person_id=people[reg.email.strip().lower()].id,
-                category=reg.category,
-                status=reg.status,
-                registered_at=aware_utc(reg.registered_at, "registered_at"),
-            )
-        )
+    await _bulk_insert(
+        session,
+        Registration,
+        [
+            {
+                "congress_id": congress.id,
+                "person_id": people[reg.email.strip().lower()].id,
+                "category": reg.category,
+                "status": reg.status,
+                "registered_at": aware_utc(reg.registered_at, "registered_at"),
+            }
+            for reg in bundle.registrations
+        ],
+    )
 
     items: dict[str, ProgrammeItem] = {}
     for item_spec in bundle.items:
@@ -290,7 +304,7 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             "rooms": len(rooms),
             "people (new)": new_people,
             "people (existing)": len(bundle.people) - new_people,
-            "memberships (new)": new_memberships,
+            "memberships (new)": len(memberships),
             "registrations": len(bundle.registrations),
             "items": len(items),
             "faculty links": links,
