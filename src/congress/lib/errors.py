@@ -19,7 +19,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
 from congress.lib.schema import Struct
 
@@ -188,6 +188,16 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
         problem.instance = request.url.path
         if exc.headers:
             headers = dict(exc.headers)
+    elif isinstance(exc, DataError):
+        # Safety net: a value the schema let through but the database refuses.
+        problem = ProblemDetails(
+            type=_problem_type("invalid_value"),
+            title="The request is not valid",
+            status=422,
+            code="invalid_value",
+            detail="A value does not fit the database",
+            instance=request.url.path,
+        )
     elif isinstance(exc, OperationalError) and "locked" in str(exc.orig):
         log.warning("database busy on %s %s", request.method, request.url.path)
         problem = ProblemDetails(

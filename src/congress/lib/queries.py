@@ -63,9 +63,17 @@ def changes(update: msgspec.Struct) -> dict[str, Any]:
     return {name: value for name in update.__struct_fields__ if (value := getattr(update, name)) is not msgspec.UNSET}
 
 
+# Names in the tz database that are not places: the host's zone, a placeholder, legacy rules.
+_NOT_PLACES = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @lru_cache(maxsize=1)
 def _known_zones() -> frozenset[str]:
-    return frozenset(zoneinfo.available_timezones())
+    return frozenset(
+        name
+        for name in zoneinfo.available_timezones()
+        if name not in _NOT_PLACES and not name.startswith(("posix/", "right/"))
+    )
 
 
 def zone(name: str) -> zoneinfo.ZoneInfo:
@@ -74,19 +82,24 @@ def zone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
+
 def aware_utc(value: dt.datetime, field: str) -> dt.datetime:
-    """Reject naive datetimes; store everything in UTC."""
+    """Reject naive and far-off datetimes; store everything in UTC."""
     if value.tzinfo is None or value.utcoffset() is None:
         raise InvalidInput(
             f"'{field}' needs a UTC offset (e.g. 2026-06-18T09:00:00+02:00)",
             code="naive_datetime",
             field=field,
         )
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"'{field}' must lie between the years {FIRST_YEAR} and {LAST_YEAR}",
+            code="datetime_out_of_range",
+            field=field,
+        )
     return value.astimezone(dt.UTC)
-
-
-def local(value: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    return value.astimezone(tz)
 
 
 def parse_hhmm(value: str) -> dt.time:

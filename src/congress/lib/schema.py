@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Generic, TypeVar
 
 import msgspec
+from litestar.params import QueryParameter
 
 
 class _KeywordOnly(msgspec.StructMeta):
@@ -19,20 +20,28 @@ class Struct(msgspec.Struct, metaclass=_KeywordOnly, forbid_unknown_fields=True)
     """Base for request and response payloads: keyword-only, unknown fields rejected."""
 
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-ShortText = Annotated[str, msgspec.Meta(max_length=200)]
-LongText = Annotated[str, msgspec.Meta(max_length=4000)]
+# Text never holds NUL: PostgreSQL cannot store it, and no person types it.
+NO_NUL = r"^[^\x00]*$"
+
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
+LongText = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)]
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Email = Annotated[
     str,
-    msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
+    msgspec.Meta(min_length=3, max_length=254, pattern=r"^[^@\s\x00]+@[^@\s\x00]+\.[^@\s\x00]+$"),
 ]
 CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
-Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
 LocalTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
+
+# A free-text search in a query string.
+SearchText = Annotated[
+    str | None, QueryParameter(max_length=100, pattern=NO_NUL, description="Part of a name, title, code or email")
+]
 
 T = TypeVar("T")
 

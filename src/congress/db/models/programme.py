@@ -38,7 +38,7 @@ class ProgrammeItem(Base):
     required_equipment: Mapped[dict[str, int]] = mapped_column(JsonB, default=dict)
     # [{"day": "2026-03-05", "start": "HH:MM", "end": "HH:MM"}] local times; empty = any time.
     allowed_windows: Mapped[list[dict[str, Any]]] = mapped_column(JsonB, default=list)
-    series: Mapped[str | None] = mapped_column(String(100), default=None)
+    series: Mapped[str | None] = mapped_column(String(200), default=None)
     series_position: Mapped[int | None] = mapped_column(Integer, default=None)
 
 

@@ -4,7 +4,9 @@ path in the document, then write the whole congress in one transaction."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import msgspec
@@ -25,9 +27,10 @@ from congress.db.models import (
 )
 from congress.domain.bundle.schemas import Bundle
 from congress.domain.congresses.services import check_calendar, new_congress, new_room
-from congress.domain.programme.services import check_item, item_fields
+from congress.domain.programme.services import check_item, check_span, item_fields
+from congress.domain.registrations.services import check_registered_at
 from congress.lib.errors import Conflict, CongressError, InvalidInput
-from congress.lib.queries import aware_utc, zone
+from congress.lib.queries import aware_utc, parse_hhmm, zone
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 
@@ -78,6 +81,8 @@ def read_bundle(path: Path) -> Bundle:
         raise BundleInvalid(source, [BundleProblem("$", str(exc))]) from exc
     except yaml.YAMLError as exc:
         raise BundleInvalid(source, [BundleProblem("$", f"not valid YAML: {exc}")]) from exc
+    except (ValueError, RecursionError) as exc:  # e.g. YAML dates such as 2026-02-30, absurd nesting
+        raise BundleInvalid(source, [BundleProblem("$", f"impossible value or structure: {exc}")]) from exc
 
 
 def _duplicates(values: list[str]) -> set[str]:
@@ -89,11 +94,13 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
     problems: list[BundleProblem] = []
     c = bundle.congress
 
-    def guard(path: str, check: object) -> None:
+    def guard(path: str, check: Callable[[], object]) -> None:
         try:
-            check() if callable(check) else None
+            check()
         except InvalidInput as exc:
             problems.append(BundleProblem(path, exc.detail))
+        except (ValueError, OverflowError) as exc:
+            problems.append(BundleProblem(path, f"impossible value: {exc}"))
 
     guard("$.congress.time_zone", lambda: zone(c.time_zone))
     guard(
@@ -127,16 +134,20 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
         seen_regs.add(email)
         guard(
             f"$.registrations[{i}].registered_at",
-            lambda reg=reg: aware_utc(reg.registered_at, "registered_at"),
+            partial(check_registered_at, reg.registered_at),
         )
 
-    fake = Congress(first_day=c.first_day, last_day=c.last_day)
+    calendar = Congress(
+        first_day=c.first_day, last_day=c.last_day, day_start=parse_hhmm(c.day_start), day_end=parse_hhmm(c.day_end)
+    )
     for i, item in enumerate(bundle.items):
         guard(
             f"$.items[{i}]",
-            lambda item=item: check_item(
-                fake,
+            partial(
+                check_item,
+                calendar,
                 item.kind,
+                item.duration_minutes,
                 item.capacity,
                 item.allowed_windows,
                 item.series,
@@ -161,10 +172,7 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
             problems.append(BundleProblem(f"{path}.person", f"no person with email '{window.person}'"))
         if window.room is not None and window.room not in known_rooms:
             problems.append(BundleProblem(f"{path}.room", f"no room named '{window.room}'"))
-        guard(f"{path}.starts_at", lambda w=window: aware_utc(w.starts_at, "starts_at"))
-        guard(f"{path}.ends_at", lambda w=window: aware_utc(w.ends_at, "ends_at"))
-        if window.starts_at.tzinfo and window.ends_at.tzinfo and window.ends_at <= window.starts_at:
-            problems.append(BundleProblem(path, "ends_at must be after starts_at"))
+        guard(path, partial(check_span, window.starts_at, window.ends_at))
     return problems
 
 

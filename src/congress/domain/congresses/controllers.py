@@ -26,9 +26,7 @@ from congress.domain.congresses.services import (
 from congress.enums import Equipment
 from congress.lib import http
 from congress.lib.deps import PageParams, page_of, service
-from congress.lib.schema import Page
-
-SearchText = Annotated[str | None, QueryParameter(max_length=100, description="Part of the name or slug")]
+from congress.lib.schema import Page, SearchText
 
 
 class CongressController(Controller):

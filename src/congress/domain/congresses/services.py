@@ -13,7 +13,7 @@ import msgspec
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from congress.db.models import Congress, Room
+from congress.db.models import Assignment, Congress, ProgrammeItem, Room, ScheduleVersion
 from congress.domain.congresses.schemas import (
     BreakWindow,
     CmeSettings,
@@ -27,6 +27,8 @@ from congress.domain.congresses.schemas import (
 from congress.enums import Equipment
 from congress.lib.errors import Conflict, InvalidInput, NotFound
 from congress.lib.queries import (
+    FIRST_YEAR,
+    LAST_YEAR,
     changes,
     flush_or_conflict,
     get_or_404,
@@ -79,6 +81,12 @@ def check_calendar(
     day_end: str,
     breaks: Sequence[BreakWindow],
 ) -> None:
+    if not FIRST_YEAR <= first_day.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"first_day must lie between the years {FIRST_YEAR} and {LAST_YEAR}",
+            code="date_out_of_range",
+            field="first_day",
+        )
     if last_day < first_day:
         raise InvalidInput("last_day is before first_day", code="days_out_of_order", field="last_day")
     if (last_day - first_day).days + 1 > MAX_CONGRESS_DAYS:
@@ -178,6 +186,13 @@ class CongressService:
             values.get("day_end", hhmm(congress.day_end)),
             breaks,
         )
+        if {"first_day", "last_day", "time_zone"} & values.keys():
+            await self._programme_fits(
+                congress,
+                values.get("first_day", congress.first_day),
+                values.get("last_day", congress.last_day),
+                values.get("time_zone", congress.time_zone),
+            )
         for key in ("day_start", "day_end"):
             if key in values:
                 values[key] = parse_hhmm(values[key])
@@ -189,6 +204,35 @@ class CongressService:
             setattr(congress, key, value)
         await flush_or_conflict(self.session, "The congress")
         return congress
+
+    async def _programme_fits(self, congress: Congress, first_day: dt.date, last_day: dt.date, tz_name: str) -> None:
+        """Moving the days (or the zone) must not strand allowed windows or placed runs."""
+        tz = zone(tz_name)
+        items = await self.session.execute(select(ProgrammeItem).where(ProgrammeItem.congress_id == congress.id))
+        stranded = [
+            i.code or i.title
+            for i in items.scalars()
+            if any(not first_day <= dt.date.fromisoformat(w["day"]) <= last_day for w in i.allowed_windows)
+        ]
+        placements = await self.session.execute(
+            select(Assignment.starts_at, Assignment.ends_at)
+            .join(ScheduleVersion, ScheduleVersion.id == Assignment.version_id)
+            .where(ScheduleVersion.congress_id == congress.id)
+        )
+        runs = sum(
+            1
+            for start, end in placements.tuples()
+            if not first_day <= start.astimezone(tz).date() <= end.astimezone(tz).date() <= last_day
+        )
+        if stranded or runs:
+            parts = []
+            if stranded:
+                parts.append(f"allowed windows of {', '.join(sorted(stranded)[:10])}")
+            if runs:
+                parts.append(f"{runs} placed run(s)")
+            raise Conflict(
+                f"The new days would leave {' and '.join(parts)} outside the congress", code="programme_outside_days"
+            )
 
     async def delete(self, congress_id: uuid.UUID) -> None:
         congress = await self.get(congress_id)

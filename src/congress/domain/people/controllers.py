@@ -26,7 +26,7 @@ from congress.domain.people.services import (
 from congress.enums import Society
 from congress.lib import http
 from congress.lib.deps import PageParams, page_of, service
-from congress.lib.schema import Page
+from congress.lib.schema import Page, SearchText
 
 YearFilter = Annotated[int | None, QueryParameter(ge=1900, le=2200)]
 
@@ -45,7 +45,7 @@ class PersonController(Controller):
         self,
         people: NamedDependency[PersonService],
         page: NamedDependency[PageParams],
-        q: Annotated[str | None, QueryParameter(max_length=100, description="Part of name or email")] = None,
+        q: SearchText = None,
         country: Annotated[str | None, QueryParameter(pattern=r"^[A-Z]{2}$")] = None,
         society: FromQuery[Society | None] = None,
         year: YearFilter = None,

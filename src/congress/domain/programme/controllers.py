@@ -23,7 +23,7 @@ from congress.domain.programme.services import AvailabilityService, FacultyServi
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib import http
 from congress.lib.deps import PageParams, service
-from congress.lib.schema import Page
+from congress.lib.schema import NO_NUL, Page, SearchText
 
 
 class ItemController(Controller):
@@ -38,8 +38,8 @@ class ItemController(Controller):
         congress_id: FromPath[uuid.UUID],
         page: NamedDependency[PageParams],
         kind: FromQuery[ItemKind | None] = None,
-        topic: Annotated[str | None, QueryParameter(max_length=64)] = None,
-        q: Annotated[str | None, QueryParameter(max_length=100, description="Part of title or code")] = None,
+        topic: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        q: SearchText = None,
         person_id: Annotated[uuid.UUID | None, QueryParameter(description="Items this person is faculty of")] = None,
     ) -> Page[ItemRead]:
         rows, total = await items.search(congress_id, page.limit, page.offset, kind, topic, q, person_id)

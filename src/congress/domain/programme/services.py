@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
-from sqlalchemy import ColumnElement, delete, select, true
+from sqlalchemy import ColumnElement, delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import (
+    Assignment,
     Availability,
     Congress,
     FacultyLink,
@@ -22,6 +23,7 @@ from congress.db.models import (
     Person,
     ProgrammeItem,
     Room,
+    ScheduleVersion,
 )
 from congress.domain.congresses.services import equipment_counts
 from congress.domain.programme.schemas import (
@@ -36,15 +38,16 @@ from congress.domain.programme.schemas import (
     ItemRead,
     ItemUpdate,
 )
-from congress.enums import AvailabilityKind, FacultyRole, ItemKind
+from congress.enums import AvailabilityKind, FacultyRole, ItemKind, VersionStatus
 from congress.lib.errors import Conflict, Forbidden, InvalidInput, NotFound
-from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, paginate_rows, zone
+from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, hhmm, paginate, paginate_rows, zone
 from congress.lib.security import Principal
 
 MAX_WINDOW = dt.timedelta(days=31)
 
 
-def _check_windows(congress: Congress, windows: Iterable[DayWindow]) -> None:
+def _check_windows(congress: Congress, windows: Iterable[DayWindow], duration_minutes: int) -> None:
+    day_start, day_end = hhmm(congress.day_start), hhmm(congress.day_end)
     for w in windows:
         if not congress.first_day <= w.day <= congress.last_day:
             raise InvalidInput(
@@ -58,17 +61,35 @@ def _check_windows(congress: Congress, windows: Iterable[DayWindow]) -> None:
                 code="window_out_of_order",
                 field="allowed_windows",
             )
+        if not day_start <= w.start < w.end <= day_end:
+            raise InvalidInput(
+                f"Allowed window {w.start}-{w.end} lies outside the programme day {day_start}-{day_end}",
+                code="window_outside_day",
+                field="allowed_windows",
+            )
+        if _minutes(w.end) - _minutes(w.start) < duration_minutes:
+            raise InvalidInput(
+                f"Allowed window {w.start}-{w.end} is shorter than the item ({duration_minutes} min)",
+                code="window_too_short",
+                field="allowed_windows",
+            )
+
+
+def _minutes(value: str) -> int:
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
 
 
 def check_item(
     congress: Congress,
     kind: ItemKind,
+    duration_minutes: int,
     capacity: int | None,
     windows: Iterable[DayWindow],
     series: str | None,
     series_position: int | None,
 ) -> None:
-    _check_windows(congress, windows)
+    _check_windows(congress, windows, duration_minutes)
     if kind is ItemKind.HANDS_ON_WORKSHOP and not capacity:
         raise InvalidInput(
             "A hands-on workshop needs a capacity (stations x trainees per station)",
@@ -193,6 +214,8 @@ class ItemService:
             raise Conflict(f"Another item has the code '{code}'", code="item_code_taken")
 
     async def _set_follows(self, congress_id: uuid.UUID, item_id: uuid.UUID, before_ids: list[uuid.UUID]) -> None:
+        # Serialise order changes per congress, so two concurrent edits cannot close a cycle together.
+        await self.session.execute(select(Congress.id).where(Congress.id == congress_id).with_for_update())
         unique = list(dict.fromkeys(before_ids))
         if item_id in unique:
             raise InvalidInput("An item cannot follow itself", code="precedence_cycle", field="follows")
@@ -251,6 +274,7 @@ class ItemService:
         check_item(
             congress,
             data.kind,
+            data.duration_minutes,
             data.capacity,
             data.allowed_windows,
             data.series,
@@ -272,16 +296,18 @@ class ItemService:
         if "code" in values:
             await self._code_free(congress_id, values["code"], item_id)
         if "required_equipment" in values:
-            values["required_equipment"] = {str(k): v for k, v in sorted(values["required_equipment"].items()) if v > 0}
+            values["required_equipment"] = equipment_counts(values["required_equipment"])
         windows = values.get("allowed_windows", [msgspec.convert(w, DayWindow) for w in item.allowed_windows])
         check_item(
             congress,
             values.get("kind", item.kind),
+            values.get("duration_minutes", item.duration_minutes),
             values.get("capacity", item.capacity),
             windows,
             values.get("series", item.series),
             values.get("series_position", item.series_position),
         )
+        await self._keep_placements(item, values.get("runs", item.runs), values.get("duration_minutes"))
         if "allowed_windows" in values:
             values["allowed_windows"] = [msgspec.to_builtins(w) for w in values["allowed_windows"]]
         if "topics" in values:
@@ -293,8 +319,50 @@ class ItemService:
         await flush_or_conflict(self.session, "The item")
         return await self.get(congress_id, item_id)
 
+    async def _released_in(self, item_id: uuid.UUID) -> list[int]:
+        """Numbers of the released versions that place this item."""
+        numbers = await self.session.execute(
+            select(ScheduleVersion.number)
+            .join(Assignment, Assignment.version_id == ScheduleVersion.id)
+            .where(Assignment.item_id == item_id, ScheduleVersion.status == VersionStatus.RELEASED)
+            .distinct()
+            .order_by(ScheduleVersion.number)
+        )
+        return [n for n in numbers.scalars() if n is not None]
+
+    async def _keep_placements(self, item: ProgrammeItem, runs: int, duration: int | None) -> None:
+        """Released versions never change; draft placements follow a new duration."""
+        duration_changes = duration is not None and duration != item.duration_minutes
+        if runs < item.runs or duration_changes:
+            released = await self._released_in(item.id)
+            if released:
+                raise Conflict(
+                    f"The item is placed in released version(s) {', '.join(map(str, released))}; "
+                    "its runs and duration cannot change. Copy it into a new item instead.",
+                    code="item_in_release",
+                )
+        placed = (
+            await self.session.execute(select(func.max(Assignment.run)).where(Assignment.item_id == item.id))
+        ).scalar_one_or_none()
+        if placed is not None and runs < placed:
+            raise Conflict(
+                f"Run {placed} of the item is placed in a draft; remove it before reducing runs to {runs}",
+                code="runs_placed",
+            )
+        if duration_changes and duration is not None:
+            placements = await self.session.execute(select(Assignment).where(Assignment.item_id == item.id))
+            for placement in placements.scalars():
+                placement.ends_at = placement.starts_at + dt.timedelta(minutes=duration)
+
     async def delete(self, congress_id: uuid.UUID, item_id: uuid.UUID) -> None:
         item = await self.get_row(congress_id, item_id)
+        released = await self._released_in(item.id)
+        if released:
+            raise Conflict(
+                f"The item is placed in released version(s) {', '.join(map(str, released))}; "
+                "remove it from a new draft and release that instead",
+                code="item_in_release",
+            )
         await self.session.delete(item)
         await flush_or_conflict(self.session, "Deleting the item")
 
@@ -398,7 +466,7 @@ def own_availability(principal: Principal | None) -> ColumnElement[bool]:
     return Availability.person_id == principal.person_id
 
 
-def _check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+def check_span(starts_at: dt.datetime, ends_at: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
     start, end = aware_utc(starts_at, "starts_at"), aware_utc(ends_at, "ends_at")
     if end <= start:
         raise InvalidInput("ends_at must be after starts_at", code="window_out_of_order", field="ends_at")
@@ -469,7 +537,7 @@ class AvailabilityService:
             await get_or_404(self.session, Person, data.person_id)
         if data.room_id is not None:
             await get_or_404(self.session, Room, data.room_id, Room.congress_id == congress_id)
-        start, end = _check_span(data.starts_at, data.ends_at)
+        start, end = check_span(data.starts_at, data.ends_at)
         row = Availability(
             congress_id=congress_id,
             person_id=data.person_id,
@@ -489,7 +557,7 @@ class AvailabilityService:
         tz = await self.zone_of(congress_id)
         row = await self._row(congress_id, availability_id)
         values = changes(data)
-        start, end = _check_span(values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at))
+        start, end = check_span(values.pop("starts_at", row.starts_at), values.pop("ends_at", row.ends_at))
         row.starts_at, row.ends_at = start, end
         for key, value in values.items():
             setattr(row, key, value)

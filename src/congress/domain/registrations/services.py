@@ -36,6 +36,15 @@ def registration_read(row: tuple[Registration, str], tz: zoneinfo.ZoneInfo) -> R
     )
 
 
+def check_registered_at(value: dt.datetime | None) -> dt.datetime:
+    """When a registration was received, in UTC: now if not given, never in the future."""
+    now = dt.datetime.now(dt.UTC)
+    received = aware_utc(value, "registered_at") if value is not None else now
+    if received > now + dt.timedelta(minutes=5):
+        raise InvalidInput("registered_at is in the future", code="future_datetime", field="registered_at")
+    return received
+
+
 def own_registrations(principal: Principal | None) -> ColumnElement[bool]:
     if principal is not None and principal.is_organiser:
         return true()
@@ -97,11 +106,7 @@ class RegistrationService:
         )
         if (await self.session.execute(clash)).first():
             raise Conflict(f"{person.name} is already registered for this congress", code="already_registered")
-        registered_at = (
-            aware_utc(data.registered_at, "registered_at") if data.registered_at else dt.datetime.now(dt.UTC)
-        )
-        if registered_at > dt.datetime.now(dt.UTC) + dt.timedelta(minutes=5):
-            raise InvalidInput("registered_at is in the future", code="future_datetime", field="registered_at")
+        registered_at = check_registered_at(data.registered_at)
         registration = Registration(
             congress_id=congress_id,
             person_id=data.person_id,

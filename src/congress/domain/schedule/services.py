@@ -252,7 +252,16 @@ class AssignmentService:
                 field="run",
             )
         start = aware_utc(starts_at, "starts_at")
-        return start, start + dt.timedelta(minutes=item.duration_minutes)
+        end = start + dt.timedelta(minutes=item.duration_minutes)
+        congress = await get_or_404(self.session, Congress, congress_id)
+        tz = zone(congress.time_zone)
+        if not congress.first_day <= start.astimezone(tz).date() <= end.astimezone(tz).date() <= congress.last_day:
+            raise InvalidInput(
+                f"The run must take place between {congress.first_day} and {congress.last_day}",
+                code="outside_congress_days",
+                field="starts_at",
+            )
+        return start, end
 
     async def create(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: AssignmentCreate) -> AssignmentRead:
         version = await self._versions().draft_row(congress_id, version_id)

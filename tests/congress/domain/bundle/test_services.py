@@ -69,3 +69,25 @@ def test_missing_file_is_a_bundle_error(tmp_path: Path) -> None:
     with pytest.raises(BundleInvalid) as caught:
         read_bundle(tmp_path / "absent.json")
     assert "cannot read" in caught.value.detail
+
+
+def test_impossible_yaml_date_is_a_bundle_error(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("format: congress-bundle/1\ncongress:\n  first_day: 2026-02-30\n", encoding="utf-8")
+    with pytest.raises(BundleInvalid) as caught:
+        read_bundle(path)
+    assert caught.value.code == "bundle_invalid"
+
+
+def test_window_longer_than_a_month_is_reported() -> None:
+    problems = check_bundle(
+        edited(
+            availability__0__starts_at="2026-01-01T00:00:00+01:00", availability__0__ends_at="2026-06-18T00:00:00+02:00"
+        )
+    )
+    assert [p.path for p in problems] == ["$.availability[0]"]
+
+
+def test_datetime_far_off_is_reported_not_raised() -> None:
+    problems = check_bundle(edited(registrations__0__registered_at="0001-01-01T00:00:00+01:00"))
+    assert [p.path for p in problems] == ["$.registrations[0].registered_at"]
