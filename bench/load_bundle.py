@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import msgspec
-from sqlalchemy import create_engine, text
 
 from congress.config import Settings, settings_from_env
 from congress.db import migrate
@@ -42,13 +41,7 @@ async def _load(settings: Settings, bundle: Bundle) -> float:
 
 def _fresh(url: str) -> Settings:
     settings = settings_from_env({"CONGRESS_DATABASE_URL": url})
-    if not settings.is_sqlite:
-        engine = create_engine(settings.sync_database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(settings.sync_database_url)
+    migrate.recreate(settings.sync_database_url)
     return settings
 
 

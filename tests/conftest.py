@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
-from sqlalchemy import Engine, create_engine, insert, text
+from sqlalchemy import Engine, insert
 
 from congress.app import create_app
 from congress.config import Settings, settings_from_env
@@ -36,13 +36,7 @@ def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
 
 @pytest.fixture(scope="session")
 def migrated(settings: Settings) -> Settings:
-    if not settings.is_sqlite:
-        engine = create_engine(settings.sync_database_url)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    migrate.upgrade(settings.sync_database_url)
+    migrate.recreate(settings.sync_database_url)
     return settings
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import create_engine, inspect, text
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -33,6 +33,23 @@ def downgrade(sync_url: str, revision: str) -> None:
 def new_revision(sync_url: str, message: str) -> None:
     rev_id = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M")
     command.revision(alembic_config(sync_url), message=message, autogenerate=True, rev_id=rev_id)
+
+
+def recreate(sync_url: str) -> None:
+    """Empty a database and migrate it to the newest schema.
+
+    On PostgreSQL this drops the ``public`` schema with everything in it: for
+    test and benchmark databases only.
+    """
+    if not sync_url.startswith("sqlite"):
+        engine = create_engine(sync_url)
+        try:
+            with engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE"))
+                conn.execute(text("CREATE SCHEMA public"))
+        finally:
+            engine.dispose()
+    upgrade(sync_url)
 
 
 def current_tables(sync_url: str) -> list[str]:
