@@ -338,7 +338,15 @@ ROUTES += [
         ITEMS + "/{item_id:uuid}",
         [Variant("retitle", IID, organiser_only(200), body=lambda w: {"title": "Knee MR"})],
     ),
-    Route("DELETE", ITEMS + "/{item_id:uuid}", [Variant("one", IID, organiser_only(204))]),
+    Route(
+        "DELETE",
+        ITEMS + "/{item_id:uuid}",
+        [
+            Variant("unplaced", CID | {"item_id": "other_item"}, organiser_only(204)),
+            # Placed in a release: the organiser passes the guard and meets the rule.
+            Variant("released", IID, organiser_only(409)),
+        ],
+    ),
     Route("GET", ITEMS + "/{item_id:uuid}/faculty", [Variant("list", IID, members(200, 200))]),
     Route(
         "POST",
