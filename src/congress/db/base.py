@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-from typing import Any
 
 from advanced_alchemy.base import UUIDv7AuditBase
 from sqlalchemy import Enum as SAEnum
@@ -34,7 +33,3 @@ def metadata() -> MetaData:
     from congress.db import models  # noqa: F401
 
     return Base.metadata
-
-
-def json_default() -> dict[str, Any]:
-    return {}

@@ -18,8 +18,6 @@ from congress.lib.errors import Conflict, InvalidInput, NotFound
 
 M = TypeVar("M")
 
-MAX_PAGE = 500
-
 
 async def get_or_404(session: AsyncSession, model: type[M], object_id: uuid.UUID, *where: Any) -> M:
     """Fetch one row by id, further restricted by ``where`` (the caller's visibility)."""

@@ -25,7 +25,7 @@ from congress.domain.congresses.schemas import (
     RoomUpdate,
 )
 from congress.enums import Equipment
-from congress.lib.errors import Conflict, InvalidInput, NotFound
+from congress.lib.errors import Conflict, InvalidInput
 from congress.lib.queries import (
     FIRST_YEAR,
     LAST_YEAR,
@@ -155,12 +155,6 @@ class CongressService:
 
     async def get(self, congress_id: uuid.UUID) -> Congress:
         return await get_or_404(self.session, Congress, congress_id)
-
-    async def by_slug(self, slug: str) -> Congress:
-        found = (await self.session.execute(select(Congress).where(Congress.slug == slug))).scalar_one_or_none()
-        if found is None:
-            raise NotFound(f"No congress '{slug}'")
-        return found
 
     async def create(self, data: CongressCreate) -> Congress:
         zone(data.time_zone)
