@@ -1,0 +1,183 @@
+"""Solve an instance: build, warm-start, search, colour rooms, evaluate, validate.
+
+``solve`` is the one entry point. It is deterministic for a fixed seed and
+number of workers as long as the search ends by proving optimality or by the
+gap limit; a wall-clock time limit cut is, by nature, not reproducible.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable
+
+from ortools.sat.python import cp_model
+
+from solver.build import Built, build, hint
+from solver.costs import evaluate
+from solver.explain import explain
+from solver.greedy import greedy
+from solver.model import Diff, Instance, Move, Params, Placement, Progress, Solution, Status
+from solver.prep import Prepared
+from solver.validate import validate
+
+ProgressCallback = Callable[[Progress], None]
+
+
+class _Watcher(cp_model.CpSolverSolutionCallback):
+    def __init__(self, started: float, on_progress: ProgressCallback | None) -> None:
+        super().__init__()
+        self.started = started
+        self.on_progress = on_progress
+        self.first: float | None = None
+        self.count = 0
+
+    def on_solution_callback(self) -> None:
+        self.count += 1
+        elapsed = time.monotonic() - self.started
+        if self.first is None:
+            self.first = elapsed
+        if self.on_progress is not None:
+            objective, bound = round(self.objective_value), round(self.best_objective_bound)
+            self.on_progress(
+                Progress(
+                    elapsed=round(elapsed, 3),
+                    objective=objective,
+                    bound=bound,
+                    gap=gap(objective, bound),
+                    solutions=self.count,
+                )
+            )
+
+
+def gap(objective: int | None, bound: int | None) -> float | None:
+    if objective is None or bound is None:
+        return None
+    if objective == 0:
+        return 0.0
+    return round(max(0, objective - bound) / max(1, abs(objective)), 6)
+
+
+class Engine:
+    """One solve, which another thread may stop at any time."""
+
+    def __init__(self, instance: Instance, params: Params) -> None:
+        self.instance = instance
+        self.params = params
+        self._solver = cp_model.CpSolver()
+        self._stopped = threading.Event()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._solver.stop_search()
+
+    def run(self, on_progress: ProgressCallback | None = None) -> Solution:
+        started = time.monotonic()
+        params, instance = self.params, self.instance
+        prep = Prepared(instance, pool_rooms=params.pool_rooms)
+        built = build(prep, params)
+        if built.trivially_infeasible:
+            return Solution(
+                status="infeasible",
+                wall_time=round(time.monotonic() - started, 3),
+                explanations=explain(instance),
+            )
+        if params.hint:
+            hint(built, list(instance.previous) or greedy(prep))
+
+        solver = self._solver
+        sp = solver.parameters
+        sp.max_time_in_seconds = max(0.01, params.time_limit - (time.monotonic() - started))
+        sp.num_workers = max(1, params.workers)
+        sp.random_seed = params.seed
+        sp.relative_gap_limit = params.gap_limit
+        watcher = _Watcher(started, on_progress)
+        if self._stopped.is_set():
+            return Solution(status="cancelled")
+        code = solver.solve(built.model, watcher)
+        wall = round(time.monotonic() - started, 3)
+
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            placements = _extract(built, solver)
+            terms = evaluate(instance, placements, params.weights)
+            has_objective = bool(built.objective_terms())
+            objective = round(solver.objective_value) if has_objective else 0
+            bound = round(solver.best_objective_bound) if has_objective else 0
+            status: Status = "optimal" if code == cp_model.OPTIMAL else "feasible"
+            if self._stopped.is_set() and status == "feasible":
+                status = "cancelled"
+            return Solution(
+                status=status,
+                placements=placements,
+                objective=objective,
+                bound=bound,
+                gap=gap(objective, bound),
+                wall_time=wall,
+                first_feasible=round(watcher.first, 3) if watcher.first is not None else None,
+                solutions=watcher.count,
+                terms=terms,
+                violations=validate(instance, placements),
+                diff=diff(instance, placements) if instance.previous else None,
+            )
+        if code == cp_model.INFEASIBLE:
+            return Solution(status="infeasible", wall_time=wall, explanations=explain(instance))
+        return Solution(status="cancelled" if self._stopped.is_set() else "unknown", wall_time=wall)
+
+
+def solve(instance: Instance, params: Params | None = None, on_progress: ProgressCallback | None = None) -> Solution:
+    return Engine(instance, params or Params()).run(on_progress)
+
+
+def _extract(built: Built, solver: cp_model.CpSolver) -> list[Placement]:
+    """Read starts and room classes, then give each run a concrete room of its class."""
+    prep = built.prep
+    by_class: dict[int, list[tuple[int, int, tuple[int, int]]]] = defaultdict(list)
+    for key, rv in built.runs.items():
+        start = solver.value(rv.start)
+        cls = next(c for c, lit in rv.rooms.items() if solver.boolean_value(lit))
+        by_class[cls].append((start, start + rv.run.item.duration, key))
+
+    series_room: dict[str, int] = {}
+    out: list[Placement] = []
+    for cls_index, runs in sorted(by_class.items()):
+        rooms = prep.classes[cls_index].rooms
+        free_at = {room.id: -(10**9) for room in rooms}
+        # Interval colouring: by start time, any room whose last run has ended will do,
+        # and there is always one since the class never holds more runs than rooms.
+        for start, end, key in sorted(runs):
+            item = prep.items[key[0]]
+            wishes = []
+            pin = prep.pins.get(key)
+            if pin is not None:
+                wishes.append(pin.room)
+            before = prep.previous.get(key)
+            if before is not None:
+                wishes.append(before.room)
+            if item.series is not None and item.series in series_room:
+                wishes.append(series_room[item.series])
+            ready = [r for r in free_at if free_at[r] <= start]
+            room = next((r for r in wishes if r in ready), ready[0] if ready else rooms[0].id)
+            free_at[room] = end
+            if item.series is not None:
+                series_room[item.series] = room
+            out.append(Placement(item=key[0], run=key[1], room=room, start=start))
+    return sorted(out, key=lambda p: (p.item, p.run))
+
+
+def diff(instance: Instance, placements: list[Placement]) -> Diff:
+    """What changed against ``instance.previous``, and how many people it touches."""
+    items = {i.id: i for i in instance.items}
+    before = {(p.item, p.run): p for p in instance.previous}
+    after = {(p.item, p.run): p for p in placements}
+    moved: list[Move] = []
+    unchanged = 0
+    for key in sorted(set(before) | set(after)):
+        b, a = before.get(key), after.get(key)
+        if b is not None and a is not None and (b.start, b.room) == (a.start, a.room):
+            unchanged += 1
+            continue
+        item = items.get(key[0])
+        people = len(item.faculty) + item.people if item is not None else 0
+        moved.append(Move(item=key[0], run=key[1], before=b, after=a, people=people))
+    return Diff(moved=moved, unchanged=unchanged, people_affected=sum(m.people for m in moved))

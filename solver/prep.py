@@ -1,0 +1,243 @@
+"""Facts derived from an instance before any model is built.
+
+Shared by the CP-SAT model, the greedy warm start and the explanations, so all
+three agree on which rooms fit an item and when it may start.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from solver.model import Day, Instance, Item, Placement, Room, Window
+
+
+def fits(item: Item, room: Room) -> bool:
+    """The room seats one run and holds the equipment the item needs."""
+    return room.capacity >= item.seats and all(room.equipment.get(k, 0) >= n for k, n in item.equipment.items())
+
+
+def overlaps_any(start: int, end: int, windows: list[Window]) -> bool:
+    return any(w.start < end and start < w.end for w in windows)
+
+
+def clock(instance: Instance, minute: int) -> str:
+    """``Day 2 10:30`` for a minute of the instance."""
+    for day in instance.days:
+        if day.midnight <= minute < day.midnight + 24 * 60 or (day.start <= minute <= day.end):
+            local = minute - day.midnight
+            return f"{day.label or 'day'} {local // 60:02d}:{local % 60:02d}".strip()
+    return f"minute {minute}"
+
+
+def span(instance: Instance, start: int, end: int) -> str:
+    """``Day 2 10:30–12:00``."""
+    first = clock(instance, start)
+    for day in instance.days:
+        if day.midnight <= start < day.midnight + 24 * 60 and end <= day.midnight + 24 * 60:
+            local = end - day.midnight
+            return f"{first}–{local // 60:02d}:{local % 60:02d}"
+    return f"{first} – {clock(instance, end)}"
+
+
+def hours(minutes: int) -> str:
+    h, m = divmod(minutes, 60)
+    if m == 0:
+        return f"{h} h"
+    return f"{h} h {m:02d}" if h else f"{m} min"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomClass:
+    """Rooms the model may treat as one pooled resource."""
+
+    index: int
+    rooms: tuple[Room, ...]
+
+    @property
+    def size(self) -> int:
+        return len(self.rooms)
+
+    @property
+    def capacity(self) -> int:
+        return self.rooms[0].capacity
+
+    @property
+    def unavailable(self) -> list[Window]:
+        return self.rooms[0].unavailable
+
+    @property
+    def name(self) -> str:
+        if self.size == 1:
+            return self.rooms[0].name
+        return f"{self.rooms[0].name} (+{self.size - 1} alike)"
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    item: Item
+    run: int
+
+    @property
+    def key(self) -> tuple[int, int]:
+        return (self.item.id, self.run)
+
+
+@dataclass
+class Prepared:
+    instance: Instance
+    pool_rooms: bool = True
+    items: dict[int, Item] = field(init=False)
+    rooms: dict[int, Room] = field(init=False)
+    pins: dict[tuple[int, int], Placement] = field(init=False)
+    previous: dict[tuple[int, int], Placement] = field(init=False)
+
+    def __post_init__(self) -> None:
+        inst = self.instance
+        self.items = {i.id: i for i in inst.items}
+        self.rooms = {r.id: r for r in inst.rooms}
+        self.pins = {(p.item, p.run): p for p in inst.pins}
+        self.previous = {(p.item, p.run): p for p in inst.previous}
+
+    @cached_property
+    def people(self) -> dict[int, str]:
+        names = {p.id: p.name for p in self.instance.people}
+        for item in self.instance.items:
+            for pid in item.faculty:
+                names.setdefault(pid, f"person {pid}")
+        return names
+
+    @cached_property
+    def unavailable(self) -> dict[int, list[Window]]:
+        return {p.id: list(p.unavailable) for p in self.instance.people}
+
+    @cached_property
+    def preferred(self) -> dict[int, list[Window]]:
+        return {p.id: list(p.preferred) for p in self.instance.people if p.preferred}
+
+    @cached_property
+    def runs(self) -> list[Run]:
+        return [Run(item, k) for item in self.instance.items for k in range(1, item.runs + 1)]
+
+    @cached_property
+    def classes(self) -> list[RoomClass]:
+        """Group rooms that no constraint tells apart; rooms with a pin stay alone."""
+        pinned = {p.room for p in self.instance.pins}
+        groups: dict[object, list[Room]] = defaultdict(list)
+        for room in sorted(self.instance.rooms, key=lambda r: (-r.capacity, r.name, r.id)):
+            if self.pool_rooms and room.id not in pinned:
+                key: object = (
+                    room.capacity,
+                    tuple(sorted((k, n) for k, n in room.equipment.items() if n > 0)),
+                    tuple(sorted((w.start, w.end) for w in room.unavailable)),
+                )
+            else:
+                key = ("room", room.id)
+            groups[key].append(room)
+        return [RoomClass(i, tuple(rooms)) for i, rooms in enumerate(groups.values())]
+
+    @cached_property
+    def class_of_room(self) -> dict[int, RoomClass]:
+        return {room.id: c for c in self.classes for room in c.rooms}
+
+    @cached_property
+    def compatible(self) -> dict[int, list[RoomClass]]:
+        return {item.id: [c for c in self.classes if fits(item, c.rooms[0])] for item in self.instance.items}
+
+    def faculty_unavailable(self, item: Item) -> list[Window]:
+        return [w for pid in item.faculty for w in self.unavailable.get(pid, [])]
+
+    def grid_starts(self, item: Item, *, windows: bool = True, people: bool = True) -> list[int]:
+        """Starts on the grid inside a day, clear of breaks (and of the item's windows and faculty's absences)."""
+        inst = self.instance
+        blocked = list(inst.breaks) + (self.faculty_unavailable(item) if people else [])
+        out: list[int] = []
+        for day in inst.days:
+            s = day.start
+            while s + item.duration <= day.end:
+                e = s + item.duration
+                if not overlaps_any(s, e, blocked) and (
+                    not windows or not item.windows or any(w.contains(s, e) for w in item.windows)
+                ):
+                    out.append(s)
+                s += inst.step
+        return out
+
+    @cached_property
+    def starts(self) -> dict[tuple[int, int], list[int]]:
+        """Possible starts of every run (a pinned run may only start at its pin)."""
+        out: dict[tuple[int, int], list[int]] = {}
+        for item in self.instance.items:
+            free = self.grid_starts(item)
+            for k in range(1, item.runs + 1):
+                pin = self.pins.get((item.id, k))
+                out[(item.id, k)] = [pin.start] if pin is not None else free
+        return out
+
+    def day_of(self, minute: int) -> Day | None:
+        for day in self.instance.days:
+            if day.start <= minute < day.end:
+                return day
+        return None
+
+    @cached_property
+    def pair_weights(self) -> dict[tuple[int, int], tuple[int, int]]:
+        """(topic weight units, audience people) for every pair of items that should not overlap."""
+        topic: dict[tuple[int, int], int] = defaultdict(int)
+        audience: dict[tuple[int, int], int] = defaultdict(int)
+        by_topic: dict[str, list[int]] = defaultdict(list)
+        for item in self.instance.items:
+            for t in sorted(set(item.topics)):
+                by_topic[t].append(item.id)
+        for ids in by_topic.values():
+            for a, b in itertools.combinations(sorted(ids), 2):
+                topic[(a, b)] += 1
+        for group in self.instance.audiences:
+            members = sorted({i for i in group.items if i in self.items})
+            for a, b in itertools.combinations(members, 2):
+                audience[(a, b)] += group.size
+        return {pair: (topic.get(pair, 0), audience.get(pair, 0)) for pair in set(topic) | set(audience)}
+
+
+def share(weight: int, a: Item, b: Item) -> int:
+    """A clash between one run of each: the full weight split over the runs on offer (rounded up)."""
+    return math.ceil(weight / (a.runs * b.runs)) if weight else 0
+
+
+def room_fit_points(seats: int, capacity: int) -> int:
+    """How badly an audience fits a room: 0 (good) to 10.
+
+    A room more than half empty costs a point per further 5 % of empty seats;
+    a room more than 95 % full costs 5 points (no margin for walk-ins).
+    Items without an expected audience cost nothing.
+    """
+    if seats <= 0 or capacity <= 0:
+        return 0
+    empty_pct = 100 * (capacity - seats) // capacity
+    points = max(0, empty_pct - 50) // 5
+    if seats * 100 > 95 * capacity:
+        points += 5
+    return points
+
+
+def series_chains(instance: Instance) -> list[list[Item]]:
+    """Items of each series ordered by position (items without a position are left out)."""
+    by_series: dict[str, list[Item]] = defaultdict(list)
+    for item in instance.items:
+        if item.series is not None and item.series_position is not None:
+            by_series[item.series].append(item)
+    return [sorted(v, key=lambda i: (i.series_position or 0, i.id)) for _, v in sorted(by_series.items())]
+
+
+def series_pairs(instance: Instance) -> list[tuple[Item, Item]]:
+    """(earlier, later) for items of a series whose positions differ, consecutive positions only."""
+    out: list[tuple[Item, Item]] = []
+    for chain in series_chains(instance):
+        positions = sorted({i.series_position or 0 for i in chain})
+        for p, q in itertools.pairwise(positions):
+            for a in (i for i in chain if i.series_position == p):
+                out.extend((a, b) for b in chain if b.series_position == q)
+    return out
