@@ -31,7 +31,10 @@ def _test_url(tmp_root: Path) -> str:
 @pytest.fixture(scope="session")
 def settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     url = _test_url(tmp_path_factory.mktemp("db"))
-    return settings_from_env({"CONGRESS_DATABASE_URL": url, "CONGRESS_LOG_LEVEL": "WARNING"})
+    # Solve jobs are run by the tests themselves (or by a worker a test starts), never in the background.
+    return settings_from_env(
+        {"CONGRESS_DATABASE_URL": url, "CONGRESS_LOG_LEVEL": "WARNING", "CONGRESS_SOLVE_JOBS": "external"}
+    )
 
 
 @pytest.fixture(scope="session")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
+from functools import partial
 from typing import Any
 
 from litestar import Litestar, Request
@@ -30,12 +31,14 @@ from congress.domain.programme.controllers import (
 )
 from congress.domain.registrations.controllers import RegistrationController
 from congress.domain.schedule.controllers import AssignmentController, VersionController
+from congress.domain.solving.controllers import LAUNCH_KEY, SolveController
 from congress.lib import http
 from congress.lib.auth import auth_middleware_factory, scope_user
 from congress.lib.deps import SESSION_MAKER_KEY, provide_db_session, provide_page
 from congress.lib.errors import problem_details_handler
 from congress.lib.schema import Struct
 from congress.lib.security import Principal
+from congress.scheduling.jobs import launch
 
 log = logging.getLogger("congress")
 
@@ -86,6 +89,7 @@ ROUTES: list[Any] = [
     AvailabilityController,
     VersionController,
     AssignmentController,
+    SolveController,
 ]
 
 
@@ -97,6 +101,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings)
         app.state[ENGINE_KEY] = engine
         app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
+        app.state[LAUNCH_KEY] = partial(launch, settings) if settings.solve_jobs == "process" else None
         try:
             yield
         finally:

@@ -35,6 +35,8 @@ class Settings:
     port: int
     public_base_url: str
     log_level: str
+    # "process": the API starts a worker process per solve; "external": `congress worker` takes the jobs.
+    solve_jobs: str = "process"
 
     @property
     def async_database_url(self) -> str:
@@ -59,6 +61,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         port=port,
         public_base_url=values.get("CONGRESS_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
         log_level=values.get("CONGRESS_LOG_LEVEL", "INFO"),
+        solve_jobs=values.get("CONGRESS_SOLVE_JOBS", "process"),
     )
 
 

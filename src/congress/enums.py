@@ -83,3 +83,19 @@ class AvailabilityKind(enum.StrEnum):
 class VersionStatus(enum.StrEnum):
     DRAFT = "draft"
     RELEASED = "released"
+
+
+class SolveStatus(enum.StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    INFEASIBLE = "infeasible"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class SolveMode(enum.StrEnum):
+    # Place everything afresh (pins stay).
+    FRESH = "fresh"
+    # Stay close to the latest release; moving a run costs the people it affects.
+    MINIMAL_CHANGE = "minimal_change"

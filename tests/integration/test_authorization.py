@@ -46,7 +46,7 @@ def build_world(api: Api, engine: Engine) -> World:
     w["room_window"] = api.availability(c["id"], room_id=w["room"])["id"]
     released = api.draft(c["id"])
     w["released_assignment"] = api.assignment(
-        c["id"], released["id"], item_id=item["id"], room_id=w["room"], starts_at="2026-06-18T09:00:00+02:00"
+        c["id"], released["id"], item_id=item["id"], room_id=w["room"], starts_at="2026-06-18T14:00:00+02:00"
     )["id"]
     w["released"] = api.release(c["id"], released["id"])["id"]
     draft = api.draft(c["id"], copy_from=w["released"])
@@ -54,6 +54,8 @@ def build_world(api: Api, engine: Engine) -> World:
     w["draft_assignment"] = api.call("GET", f"/api/congresses/{c['id']}/versions/{draft['id']}/assignments")["items"][
         0
     ]["id"]
+    solve = api.call("POST", f"/api/congresses/{c['id']}/solves", {"time_limit": 5}, status=202)
+    w["solve"] = api.call("POST", f"/api/congresses/{c['id']}/solves/{solve['id']}/cancel", status=200)["id"]
     w["bob_token"] = api.call("POST", "/api/tokens", {"name": "bob", "role": "attendee", "person_id": bob["id"]})[
         "info"
     ]["id"]
@@ -538,6 +540,28 @@ ROUTES += [
             Variant("draft", DRAFT | {"assignment_id": "draft_assignment"}, organiser_only(204)),
             Variant("released", REL | {"assignment_id": "released_assignment"}, organiser_only(409)),
         ],
+    ),
+]
+
+
+S = C + "/solves"
+RUN = CID | {"run_id": "solve"}
+
+ROUTES += [
+    Route("POST", S, [Variant("start", CID, organiser_only(202), body=lambda w: {"time_limit": 5})]),
+    Route("GET", S, [Variant("list", CID, organiser_only(200))]),
+    Route("GET", S + "/{run_id:uuid}", [Variant("one", RUN, organiser_only(200))]),
+    Route("GET", S + "/{run_id:uuid}/events", [Variant("finished run", RUN, organiser_only(200))]),
+    Route("POST", S + "/{run_id:uuid}/cancel", [Variant("finished run", RUN, organiser_only(409))]),
+    Route(
+        "GET",
+        V + "/{version_id:uuid}/check",
+        [Variant("draft", DRAFT, organiser_only(200)), Variant("released", REL, organiser_only(200))],
+    ),
+    Route(
+        "GET",
+        V + "/{version_id:uuid}/diff",
+        [Variant("released", REL, everyone(200)), Variant("draft", DRAFT, members(404, 409, anonymous=404))],
     ),
 ]
 

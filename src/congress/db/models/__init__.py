@@ -6,6 +6,7 @@ from congress.db.models.people import Membership, Person
 from congress.db.models.programme import Availability, FacultyLink, ItemPrecedence, ProgrammeItem
 from congress.db.models.registration import Registration
 from congress.db.models.schedule import Assignment, ScheduleVersion
+from congress.db.models.solve import SolveRun
 
 __all__ = [
     "ApiToken",
@@ -20,4 +21,5 @@ __all__ = [
     "Registration",
     "Room",
     "ScheduleVersion",
+    "SolveRun",
 ]

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from advanced_alchemy.types import DateTimeUTC
+from advanced_alchemy.types import DateTimeUTC, JsonB
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -37,6 +38,8 @@ class ScheduleVersion(Base):
     number: Mapped[int | None] = mapped_column(Integer, default=None)
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
+    # For a release: what changed against the release before it (added, removed, moved).
+    diff: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
 
 
 class Assignment(Base):

@@ -12,12 +12,15 @@ from congress.domain.schedule.schemas import (
     AssignmentCreate,
     AssignmentRead,
     AssignmentUpdate,
+    ReleaseDiff,
     ReleaseRequest,
     VersionCreate,
     VersionRead,
     VersionUpdate,
 )
 from congress.domain.schedule.services import AssignmentService, VersionService
+from congress.domain.solving.schemas import VersionCheck
+from congress.domain.solving.services import check_read
 from congress.enums import VersionStatus
 from congress.lib import http
 from congress.lib.deps import PageParams, service
@@ -83,6 +86,34 @@ class VersionController(Controller):
         data: JSONBody[ReleaseRequest],
     ) -> VersionRead:
         return await versions.release(congress_id, version_id, data)
+
+    @http.get(
+        "/{version_id:uuid}/check",
+        access=http.ORGANISER,
+        summary="Check a version against every hard rule (independent validator) and price its soft terms",
+    )
+    async def check_version(
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+    ) -> VersionCheck:
+        version = await versions.row(congress_id, version_id)
+        return check_read(version.id, await versions.check(version))
+
+    @http.get(
+        "/{version_id:uuid}/diff",
+        access=http.PUBLIC,
+        errors=(409,),
+        summary="What a release changed against the release before it",
+    )
+    async def release_diff(
+        self,
+        versions: NamedDependency[VersionService],
+        congress_id: FromPath[uuid.UUID],
+        version_id: FromPath[uuid.UUID],
+    ) -> ReleaseDiff:
+        return await versions.diff(congress_id, version_id)
 
     @http.delete("/{version_id:uuid}", access=http.ORGANISER, errors=(409,), summary="Discard a draft")
     async def delete_version(

@@ -27,6 +27,42 @@ class VersionUpdate(Struct):
 
 class ReleaseRequest(Struct):
     note: LongText | UnsetType = UNSET
+    # Release even though the independent validator finds broken hard rules.
+    allow_violations: bool = False
+
+
+class Place(Struct):
+    room_id: uuid.UUID
+    starts_at: dt.datetime
+
+
+class RunAdded(Struct):
+    item_id: uuid.UUID
+    run: int
+    after: Place
+
+
+class RunRemoved(Struct):
+    item_id: uuid.UUID
+    run: int
+    before: Place
+
+
+class RunMoved(Struct):
+    item_id: uuid.UUID
+    run: int
+    before: Place
+    after: Place
+
+
+class ReleaseDiff(Struct):
+    """What a release changed against the release before it (``previous`` is None for the first)."""
+
+    previous: int | None
+    added: list[RunAdded]
+    removed: list[RunRemoved]
+    moved: list[RunMoved]
+    unchanged: int
 
 
 class VersionRead(Struct):

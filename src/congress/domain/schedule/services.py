@@ -13,6 +13,7 @@ import zoneinfo
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from congress.domain.schedule.schemas import (
     AssignmentCreate,
     AssignmentRead,
     AssignmentUpdate,
+    ReleaseDiff,
     ReleaseRequest,
     VersionCreate,
     VersionRead,
@@ -30,6 +32,7 @@ from congress.enums import VersionStatus
 from congress.lib.errors import Conflict, InvalidInput, NotFound
 from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, paginate_rows, zone
 from congress.lib.security import Principal
+from congress.scheduling.checks import Check, check_version, version_diff
 
 
 def visible_versions(principal: Principal | None) -> ColumnElement[bool]:
@@ -143,20 +146,63 @@ class VersionService:
         await flush_or_conflict(self.session, "The draft")
         return await self.read(version)
 
+    async def check(self, version: ScheduleVersion) -> Check:
+        return await self.session.run_sync(lambda s: check_version(s, version))
+
     async def release(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)
-        latest = (
-            await self.session.execute(
-                select(func.max(ScheduleVersion.number)).where(ScheduleVersion.congress_id == congress_id)
+        if not data.allow_violations:
+            blocking = (await self.check(version)).blocking
+            if blocking:
+                listed = "; ".join(v["message"] for v in blocking[:3])
+                more = f" (and {len(blocking) - 3} more)" if len(blocking) > 3 else ""
+                raise Conflict(
+                    f"The draft breaks {len(blocking)} hard rule(s): {listed}{more}. Fix them, "
+                    "or release anyway with allow_violations",
+                    code="schedule_invalid",
+                )
+        previous = (
+            await self.session.scalars(
+                select(ScheduleVersion)
+                .where(ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.RELEASED)
+                .order_by(ScheduleVersion.number.desc())
+                .limit(1)
             )
-        ).scalar_one_or_none()
+        ).first()
+        before = await self._assignments(previous.id) if previous is not None else []
+        version.diff = version_diff(before, await self._assignments(version.id), previous.number if previous else None)
         version.status = VersionStatus.RELEASED
-        version.number = (latest or 0) + 1
+        version.number = (previous.number or 0) + 1 if previous is not None else 1
         version.released_at = dt.datetime.now(dt.UTC)
         for key, value in changes(data).items():
-            setattr(version, key, value)
+            if key != "allow_violations":
+                setattr(version, key, value)
         await flush_or_conflict(self.session, "The release")
         return await self.read(version)
+
+    async def _assignments(self, version_id: uuid.UUID) -> list[Assignment]:
+        return list(await self.session.scalars(select(Assignment).where(Assignment.version_id == version_id)))
+
+    async def diff(self, congress_id: uuid.UUID, version_id: uuid.UUID) -> ReleaseDiff:
+        version = await self.row(congress_id, version_id)
+        if version.status is not VersionStatus.RELEASED:
+            raise Conflict("Only a release has a diff; compare a draft with its check instead", code="not_released")
+        if not version.diff:
+            # Released before diffs were stored: compute it now from the release before.
+            previous = (
+                await self.session.scalars(
+                    select(ScheduleVersion).where(
+                        ScheduleVersion.congress_id == congress_id,
+                        ScheduleVersion.number == (version.number or 1) - 1,
+                    )
+                )
+            ).first()
+            before = await self._assignments(previous.id) if previous is not None else []
+            return msgspec.convert(
+                version_diff(before, await self._assignments(version.id), previous.number if previous else None),
+                ReleaseDiff,
+            )
+        return msgspec.convert(version.diff, ReleaseDiff)
 
     async def delete(self, congress_id: uuid.UUID, version_id: uuid.UUID) -> None:
         version = await self.draft_row(congress_id, version_id)

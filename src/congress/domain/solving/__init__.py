@@ -1,0 +1,1 @@
+"""Solve runs of the programme: start, watch, cancel."""

@@ -1,0 +1,1 @@
+"""Scheduling: the database ⇄ solver adapter, solve jobs, releases and warnings."""

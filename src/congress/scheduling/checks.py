@@ -1,0 +1,92 @@
+"""The independent validator and the soft-term costs, run on any stored version.
+
+Used after hand edits (pin, unpin, move) and before a release: the version's
+assignments are read as placements and checked against every hard rule; no
+solver is involved.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from congress.db.models import ScheduleVersion
+from congress.scheduling.adapter import assignments_of, build_instance
+from solver.costs import evaluate
+from solver.model import Violation, Weights
+from solver.validate import validate
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    runs: int
+    placed: int
+    violations: list[dict[str, Any]]
+    terms: list[dict[str, Any]]
+
+    @property
+    def blocking(self) -> list[dict[str, Any]]:
+        """Violations that make a schedule wrong, not merely unfinished."""
+        return [v for v in self.violations if v["code"] != "unplaced"]
+
+
+def check_version(session: Session, version: ScheduleVersion, weights: Weights | None = None) -> Check:
+    rows = assignments_of(session, version.id)
+    pins = [a for a in rows if a.pinned]
+    instance, mapping = build_instance(session, version.congress_id, pins=pins)
+    placements = [mapping.placement(a) for a in rows if a.item_id in mapping.items and a.room_id in mapping.rooms]
+    items = mapping.item_ids
+
+    def ids(values: list[int]) -> list[str]:
+        return [str(items[v]) for v in values if v in items]
+
+    def violation(v: Violation) -> dict[str, Any]:
+        return {"code": v.code, "message": v.message, "items": ids(v.items)}
+
+    terms = evaluate(instance, placements, weights or Weights())
+    return Check(
+        runs=sum(i.runs for i in instance.items),
+        placed=len({(p.item, p.run) for p in placements}),
+        violations=[violation(v) for v in validate(instance, placements)],
+        terms=[
+            {
+                "name": t.name,
+                "weight": t.weight,
+                "units": t.units,
+                "cost": t.cost,
+                "payers": [{"items": ids(p.items), "cost": p.cost, "detail": p.detail} for p in t.payers[:25]],
+            }
+            for t in terms
+        ],
+    )
+
+
+def version_diff(before: list[Any], after: list[Any], previous_number: int | None) -> dict[str, Any]:
+    """What a release changes against the one before: runs added, removed and moved (time or room)."""
+
+    def key(a: Any) -> tuple[uuid.UUID, int]:
+        return (a.item_id, a.run)
+
+    def place(a: Any) -> dict[str, Any]:
+        return {"room_id": str(a.room_id), "starts_at": a.starts_at.isoformat()}
+
+    old = {key(a): a for a in before}
+    new = {key(a): a for a in after}
+    added = [{"item_id": str(k[0]), "run": k[1], "after": place(new[k])} for k in sorted(set(new) - set(old))]
+    removed = [{"item_id": str(k[0]), "run": k[1], "before": place(old[k])} for k in sorted(set(old) - set(new))]
+    moved = [
+        {"item_id": str(k[0]), "run": k[1], "before": place(old[k]), "after": place(new[k])}
+        for k in sorted(set(old) & set(new))
+        if (old[k].room_id, old[k].starts_at) != (new[k].room_id, new[k].starts_at)
+    ]
+    unchanged = len(set(old) & set(new)) - len(moved)
+    return {
+        "previous": previous_number,
+        "added": added,
+        "removed": removed,
+        "moved": moved,
+        "unchanged": unchanged,
+    }
