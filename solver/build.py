@@ -29,6 +29,7 @@ class RunVars:
     start: cp_model.IntVar
     interval: cp_model.IntervalVar
     rooms: dict[int, cp_model.IntVar]  # room class index -> chosen
+    at: dict[int, cp_model.IntVar]  # start minute -> chosen
 
 
 @dataclass
@@ -55,7 +56,8 @@ def build(prep: Prepared, params: Params) -> Built:
     _runs_apart(built)
     _precedence(built)
     _pins(built)
-    _soft_pairs(built, params)
+    _topics(built, params)
+    _audiences(built, params)
     _room_fit(built, params)
     _series_rooms(built, params)
     _preferred(built, params)
@@ -83,7 +85,11 @@ def _variables(b: Built) -> None:
         interval = m.new_fixed_size_interval_var(start, run.item.duration, f"iv_{name}")
         rooms = {c.index: m.new_bool_var(f"x_{name}_c{c.index}") for c in classes}
         m.add_exactly_one(rooms.values())
-        b.runs[run.key] = RunVars(run, start, interval, rooms)
+        # One literal per possible start: the time-indexed view the soft terms are priced on.
+        at = {s: m.new_bool_var(f"y_{name}_{s}") for s in starts}
+        m.add_exactly_one(at.values())
+        m.add(start == sum(s * lit for s, lit in at.items()))
+        b.runs[run.key] = RunVars(run, start, interval, rooms, at)
 
 
 def _rooms(b: Built) -> None:
@@ -190,14 +196,36 @@ def _may_overlap(b: Built, x: RunVars, y: RunVars) -> bool:
     return xd[0] < yd[-1] + y.run.item.duration and yd[0] < xd[-1] + x.run.item.duration
 
 
-def _soft_pairs(b: Built, params: Params) -> None:
-    """Items sharing a topic, or wanted by one audience, should not run in parallel."""
-    m, w = b.model, params.weights
-    for (a_id, c_id), (topic_units, people) in sorted(b.prep.pair_weights.items()):
-        a, c = b.prep.items[a_id], b.prep.items[c_id]
-        t_cost = share(w.topic_overlap * topic_units, a, c)
-        a_cost = share(w.audience_clash * people, a, c)
-        if t_cost + a_cost == 0:
+def _topics(b: Built, params: Params) -> None:
+    """At each instant of the topic grid, every item of a topic beyond the first costs.
+
+    Time-indexed on the start literals, so the relaxation stays strong.
+    """
+    m, prep = b.model, b.prep
+    price = params.weights.topic_overlap * prep.topic_grid
+    if price == 0:
+        return
+    for topic, items in prep.topics.items():
+        for t in prep.samples:
+            covering: list[cp_model.IntVar] = []
+            for item in items:
+                for k in range(1, item.runs + 1):
+                    rv = b.runs[(item.id, k)]
+                    covering += [lit for s, lit in rv.at.items() if s <= t < s + item.duration]
+            if len(covering) < 2:
+                continue
+            excess = m.new_int_var(0, len(covering) - 1, f"topic_{topic}_{t}")
+            m.add(excess >= sum(covering) - 1)
+            b.terms["topic_overlap"].append((excess, price))
+
+
+def _audiences(b: Built, params: Params) -> None:
+    """Items one audience wants should not run in parallel (pairwise, few pairs)."""
+    m, prep = b.model, b.prep
+    for (a_id, c_id), people in prep.audience_pairs.items():
+        a, c = prep.items[a_id], prep.items[c_id]
+        cost = share(params.weights.audience_clash * people, a, c)
+        if cost == 0:
             continue
         for ka, kc in itertools.product(range(1, a.runs + 1), range(1, c.runs + 1)):
             x, y = b.runs[(a_id, ka)], b.runs[(c_id, kc)]
@@ -209,10 +237,7 @@ def _soft_pairs(b: Built, params: Params) -> None:
             m.add(y.start >= x.start + a.duration).only_enforce_if(before)
             m.add(x.start >= y.start + c.duration).only_enforce_if(after)
             m.add_bool_or([before, after, parallel])
-            if t_cost:
-                b.terms["topic_overlap"].append((parallel, t_cost))
-            if a_cost:
-                b.terms["audience_clash"].append((parallel, a_cost))
+            b.terms["audience_clash"].append((parallel, cost))
 
 
 def _room_fit(b: Built, params: Params) -> None:
@@ -245,13 +270,12 @@ def _preferred(b: Built, params: Params) -> None:
             wished = prep.preferred.get(pid)
             if not wished:
                 continue
-            inside = [s for s in prep.starts[rv.run.key] if any(w.contains(s, s + item.duration) for w in wished)]
-            if not inside:
-                b.terms["preferred_time"].append((m.new_constant(1), params.weights.preferred_time))
+            outside = [lit for s, lit in rv.at.items() if not any(w.contains(s, s + item.duration) for w in wished)]
+            if not outside:
                 continue
-            ok = m.new_bool_var(f"pref_{rv.start.name}_p{pid}")
-            m.add_linear_expression_in_domain(rv.start, cp_model.Domain.from_values(inside)).only_enforce_if(ok)
-            b.terms["preferred_time"].append((~ok, params.weights.preferred_time))  # type: ignore[arg-type]
+            miss = m.new_bool_var(f"pref_{rv.start.name}_p{pid}")
+            m.add(miss == sum(outside))
+            b.terms["preferred_time"].append((miss, params.weights.preferred_time))
 
 
 def _runs_same_day(b: Built, params: Params) -> None:
@@ -260,22 +284,17 @@ def _runs_same_day(b: Built, params: Params) -> None:
     for item in prep.instance.items:
         if item.runs < 2:
             continue
-        on_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        for k in range(1, item.runs + 1):
-            rv = b.runs[(item.id, k)]
-            days = [d for d in prep.instance.days if any(d.start <= s < d.end for s in prep.starts[rv.run.key])]
-            lits = []
-            for d in days:
-                lit = m.new_bool_var(f"day_{rv.start.name}_{d.start}")
-                m.add_linear_constraint(rv.start, d.start, d.end - 1).only_enforce_if(lit)
-                on_day[d.start].append(lit)
-                lits.append(lit)
-            m.add_exactly_one(lits)
-        for start, lits in sorted(on_day.items()):
-            if len(lits) < 2:
+        for day in prep.instance.days:
+            on_day = [
+                lit
+                for k in range(1, item.runs + 1)
+                for s, lit in b.runs[(item.id, k)].at.items()
+                if day.start <= s < day.end
+            ]
+            if len(on_day) < 2:
                 continue
-            extra = m.new_int_var(0, len(lits) - 1, f"extra_i{item.id}_d{start}")
-            m.add(extra >= sum(lits) - 1)
+            extra = m.new_int_var(0, item.runs - 1, f"extra_i{item.id}_d{day.start}")
+            m.add(extra >= sum(on_day) - 1)
             b.terms["runs_same_day"].append((extra, params.weights.runs_same_day))
 
 
@@ -292,10 +311,10 @@ def _moved(b: Built, params: Params) -> None:
         if cls is None or cls.index not in rv.rooms or before.start not in prep.starts[key]:
             b.terms["moved"].append((m.new_constant(1), params.weights.moved * people))
             continue
-        stay = m.new_bool_var(f"stay_{rv.start.name}")
-        m.add(rv.start == before.start).only_enforce_if(stay)
-        m.add_implication(stay, rv.rooms[cls.index])
-        b.terms["moved"].append((~stay, params.weights.moved * people))  # type: ignore[arg-type]
+        moved = m.new_bool_var(f"moved_{rv.start.name}")
+        # Staying needs both the old start and the old room (class); otherwise the run has moved.
+        m.add_bool_or([~rv.at[before.start], ~rv.rooms[cls.index], moved])
+        b.terms["moved"].append((moved, params.weights.moved * people))
 
 
 def hint(b: Built, placements: list[Placement]) -> None:
@@ -309,5 +328,7 @@ def hint(b: Built, placements: list[Placement]) -> None:
         if p.start not in rv_domain:
             continue
         b.model.add_hint(rv.start, p.start)
+        for s, lit in rv.at.items():
+            b.model.add_hint(lit, s == p.start)
         for c, lit in rv.rooms.items():
             b.model.add_hint(lit, c == cls.index)

@@ -37,31 +37,53 @@ def evaluate(instance: Instance, placements: Sequence[Placement], weights: Weigh
             payers[term].append(Payer(items=items, cost=cost, detail=detail))
         units[term] += n
 
-    # Pairs that should not run in parallel.
+    # Items of one topic in parallel, counted at each instant of the topic grid.
+    grid = prep.topic_grid
+    for topic, items in prep.topics.items():
+        runs = [(item, p) for item in items for k in range(1, item.runs + 1) if (p := placed.get((item.id, k)))]
+        spell: tuple[frozenset[int], int, int] | None = None  # (items, first instant, excess minutes)
+
+        def close(spell: tuple[frozenset[int], int, int] | None, topic: str = topic) -> None:
+            if spell is None:
+                return
+            ids, first, minutes = spell
+            names = " and ".join(prep.items[i].label for i in sorted(ids))
+            pay(
+                "topic_overlap",
+                sorted(ids),
+                weights.topic_overlap * minutes,
+                f"{topic}: {names} run in parallel from {clock(instance, first)} ({minutes} min beyond one item)",
+                minutes,
+            )
+
+        for t in prep.samples:
+            running = [(item, p) for item, p in runs if p.start <= t < p.start + item.duration]
+            if len(running) < 2:
+                close(spell)
+                spell = None
+                continue
+            ids = frozenset(item.id for item, _ in running)
+            excess = (len(running) - 1) * grid
+            if spell is not None and spell[0] == ids and t == spell[1] + spell[2] // (len(ids) - 1 or 1):
+                spell = (ids, spell[1], spell[2] + excess)
+            else:
+                close(spell)
+                spell = (ids, t, excess)
+        close(spell)
+
     by_item: dict[int, list[Placement]] = defaultdict(list)
     for p in placed.values():
         by_item[p.item].append(p)
-    for (a_id, b_id), (topic_units, people) in sorted(prep.pair_weights.items()):
+    for (a_id, b_id), people in prep.audience_pairs.items():
         a, b = prep.items[a_id], prep.items[b_id]
-        shared = sorted(set(a.topics) & set(b.topics))
         for pa, pb in itertools.product(by_item.get(a_id, []), by_item.get(b_id, [])):
-            if not (pa.start < pb.start + b.duration and pb.start < pa.start + a.duration):
-                continue
-            when = clock(instance, max(pa.start, pb.start))
-            if topic_units:
-                pay(
-                    "topic_overlap",
-                    [a_id, b_id],
-                    share(weights.topic_overlap * topic_units, a, b),
-                    f"{a.label} and {b.label} share {', '.join(shared)} and run in parallel at {when}",
-                    topic_units,
-                )
-            if people:
+            if pa.start < pb.start + b.duration and pb.start < pa.start + a.duration:
                 pay(
                     "audience_clash",
                     [a_id, b_id],
                     share(weights.audience_clash * people, a, b),
-                    f"{people} people want both {a.label} and {b.label}, which run in parallel at {when}",
+                    f"{people} people want both {a.label} and {b.label}, which run in parallel at "
+                    f"{clock(instance, max(pa.start, pb.start))}",
                     people,
                 )
 

@@ -19,10 +19,12 @@ from solver.costs import evaluate
 from solver.explain import explain
 from solver.greedy import greedy
 from solver.model import Diff, Instance, Move, Params, Placement, Progress, Solution, Status
-from solver.prep import Prepared
+from solver.prep import Prepared, series_pairs
 from solver.validate import validate
 
 ProgressCallback = Callable[[Progress], None]
+# Runs above which presolve skips probing.
+PROBING_LIMIT = 150
 
 
 class _Watcher(cp_model.CpSolverSolutionCallback):
@@ -84,7 +86,10 @@ class Engine:
                 explanations=explain(instance),
             )
         if params.hint:
-            hint(built, list(instance.previous) or greedy(prep))
+            start_from = list(instance.previous) or greedy(prep)
+            hint(built, start_from)
+            budget = min(5.0, 0.25 * params.time_limit)
+            _complete_hint(built, start_from, budget, params)
 
         solver = self._solver
         sp = solver.parameters
@@ -92,6 +97,9 @@ class Engine:
         sp.num_workers = max(1, params.workers)
         sp.random_seed = params.seed
         sp.relative_gap_limit = params.gap_limit
+        if len(built.runs) > PROBING_LIMIT:
+            # Probing a large time-indexed model costs more than it returns within a congress-sized budget.
+            sp.cp_model_probing_level = 0
         watcher = _Watcher(started, on_progress)
         if self._stopped.is_set():
             return Solution(status="cancelled")
@@ -123,6 +131,43 @@ class Engine:
         if code == cp_model.INFEASIBLE:
             return Solution(status="infeasible", wall_time=wall, explanations=explain(instance))
         return Solution(status="cancelled" if self._stopped.is_set() else "unknown", wall_time=wall)
+
+
+def _complete_hint(built: Built, start_from: list[Placement], budget: float, params: Params) -> None:
+    """Turn a partial placement into a full solution the search starts from.
+
+    Runs of the placement that break no hard rule are fixed in a copy of the model,
+    the copy is solved (the rest is placed), and every variable of that solution
+    becomes the hint. If the copy cannot be solved quickly the partial hint stays.
+    """
+    inst = built.prep.instance
+    broken = {i for v in validate(inst, start_from) if v.code != "unplaced" for i in v.items}
+    # Items in an order are left free: a greedy placement may leave their successors no room.
+    chained = {i for p in inst.precedences for i in (p.before, p.after)}
+    chained |= {i for a, c in series_pairs(inst) for i in (a.id, c.id)}
+    keep = [p for p in start_from if p.item not in broken and p.item not in chained]
+    copy = built.model.clone()
+    copy.clear_hints()
+    for p in keep:
+        rv = built.runs.get((p.item, p.run))
+        cls = built.prep.class_of_room.get(p.room)
+        if rv is None or cls is None or cls.index not in rv.rooms or p.start not in rv.at:
+            continue
+        copy.add(copy.get_bool_var_from_proto_index(rv.at[p.start].index) == 1)
+        copy.add(copy.get_bool_var_from_proto_index(rv.rooms[cls.index].index) == 1)
+    copy.clear_objective()
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, budget)
+    solver.parameters.num_workers = max(1, params.workers)
+    solver.parameters.random_seed = params.seed
+    if len(built.runs) > PROBING_LIMIT:
+        solver.parameters.cp_model_probing_level = 0
+    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return
+    values = solver.response_proto.solution
+    built.model.clear_hints()
+    for index, value in enumerate(values):
+        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
 
 
 def solve(instance: Instance, params: Params | None = None, on_progress: ProgressCallback | None = None) -> Solution:

@@ -39,6 +39,23 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
             for k in range(2, item.runs + 1):
                 preds[(item.id, k)].append(((item.id, k - 1), item.duration))
 
+    # Latest start that still leaves every successor a start of its own (backwards through the order).
+    succs: dict[tuple[int, int], list[tuple[tuple[int, int], int]]] = defaultdict(list)
+    for key, before in preds.items():
+        for p_key, lag in before:
+            succs[p_key].append((key, lag))
+    latest: dict[tuple[int, int], int] = {}
+
+    def latest_start(key: tuple[int, int], depth: int = 0) -> int:
+        if key in latest:
+            return latest[key]
+        own = max(prep.starts.get(key) or [-(10**9)])
+        if depth < 50:
+            for nxt, lag in succs.get(key, []):
+                own = min(own, latest_start(nxt, depth + 1) - lag)
+        latest[key] = own
+        return own
+
     def free(room: int, s: int, e: int) -> bool:
         return not any(a < e and s < b for a, b in rooms_busy[room])
 
@@ -46,7 +63,8 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
         gap = inst.changeover
         for pid in run.item.faculty:
             for a, b, r in person_busy[pid]:
-                pad = 0 if r == room else gap
+                # Pooled rooms are told apart only afterwards: the model asks for a changeover there.
+                pad = 0 if r == room and prep.class_of_room[room].size == 1 else gap
                 if a < e + pad and s < b + pad:
                     return False
         return True
@@ -68,52 +86,56 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
         if pinned is not None and pin.room in prep.rooms:
             place(Run(pinned, key[1]), pin.room, pin.start)
 
-    def order(run: Run) -> tuple[int, int, int, int]:
-        options = len(prep.starts[run.key]) * sum(c.size for c in prep.compatible[run.item.id])
-        depth = len(preds[run.key])
-        return (depth, options, -run.item.duration, run.item.id * 100 + run.run)
+    def options(run: Run) -> tuple[int, int, int]:
+        count = len(prep.starts[run.key]) * sum(c.size for c in prep.compatible[run.item.id])
+        return (count, -run.item.duration, run.item.id * 100 + run.run)
 
-    pending = sorted((r for r in prep.runs if r.key not in placed), key=order)
+    runs = {r.key: r for r in prep.runs}
     attempted = set(placed)
-    # Place predecessors before successors: repeat passes while progress is made.
-    while pending:
-        progress = False
-        later: list[Run] = []
-        for run in pending:
-            if any(p not in attempted for p, _ in preds[run.key]):
-                later.append(run)
+
+    def attempt(run: Run) -> None:
+        attempted.add(run.key)
+        earliest = max((placed[p].start + lag for p, lag in preds[run.key] if p in placed), default=-(10**9))
+        last = latest_start(run.key)
+        rooms = sorted(
+            (room for c in prep.compatible[run.item.id] for room in c.rooms),
+            key=lambda r: (room_fit_points(run.item.seats, r.capacity), r.capacity, r.id),
+        )
+        best: tuple[int, int, int] | None = None
+        tried = 0
+        for s in prep.starts[run.key]:
+            if s < earliest:
                 continue
-            progress = True
-            attempted.add(run.key)
-            earliest = max(
-                (placed[p].start + lag for p, lag in preds[run.key] if p in placed),
-                default=-(10**9),
-            )
-            rooms = sorted(
-                (room for c in prep.compatible[run.item.id] for room in c.rooms),
-                key=lambda r: (room_fit_points(run.item.seats, r.capacity), r.capacity, r.id),
-            )
-            best: tuple[int, int, int] | None = None
-            tried = 0
-            for s in prep.starts[run.key]:
-                if s < earliest:
+            if s > last:
+                break
+            e = s + run.item.duration
+            for room in rooms:
+                if overlaps_any(s, e, room.unavailable) or not free(room.id, s, e):
                     continue
-                e = s + run.item.duration
-                for room in rooms:
-                    if overlaps_any(s, e, room.unavailable) or not free(room.id, s, e):
-                        continue
-                    if not person_ok(run, room.id, s, e):
-                        break
-                    n = clashes(run, s, e)
-                    if best is None or n < best[0]:
-                        best = (n, room.id, s)
+                if not person_ok(run, room.id, s, e):
                     break
-                tried += 1
-                if (best is not None and best[0] == 0) or tried >= max_candidates:
-                    break
-            if best is not None:
-                place(run, best[1], best[2])
-        if not progress:
-            break
-        pending = later
+                n = clashes(run, s, e)
+                if best is None or n < best[0]:
+                    best = (n, room.id, s)
+                break
+            tried += 1
+            if (best is not None and best[0] == 0) or tried >= max_candidates:
+                break
+        if best is not None:
+            place(run, best[1], best[2])
+
+    def visit(run: Run, depth: int = 0) -> None:
+        """Place what must come first, then the run itself (chains stay together)."""
+        if run.key in attempted:
+            return
+        if depth < 50:
+            for p, _ in preds[run.key]:
+                if p in runs:
+                    visit(runs[p], depth + 1)
+        if run.key not in attempted:
+            attempt(run)
+
+    # The most constrained runs first (fewest start × room options, then the longest).
+    for run in sorted(prep.runs, key=options):
+        visit(run)
     return sorted(placed.values(), key=lambda p: (p.item, p.run))

@@ -136,18 +136,18 @@ class Instance(Model):
 class Weights(Model):
     """The price of one unit of each soft term."""
 
-    # Per pair of overlapping runs of items that share a topic, per shared topic.
-    topic_overlap: int = 20
+    # Per minute in which one more item of a topic runs in parallel (sampled on the topic grid).
+    topic_overlap: int = 1
     # Per person of an audience who wants two runs that overlap.
     audience_clash: int = 1
-    # Per room-fit point (see ``solver.costs.room_fit_points``).
-    room_fit: int = 2
+    # Per room-fit point (see ``solver.prep.room_fit_points``).
+    room_fit: int = 3
     # Per change of room between consecutive items of a series.
-    series_room_change: int = 15
+    series_room_change: int = 30
     # Per faculty member teaching a run outside their preferred windows.
-    preferred_time: int = 10
+    preferred_time: int = 30
     # Per extra run of the same item on the same day.
-    runs_same_day: int = 25
+    runs_same_day: int = 60
     # Per affected person (faculty + ``Item.people``) of a run that moved from ``previous``.
     moved: int = 5
 

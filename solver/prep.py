@@ -177,6 +177,25 @@ class Prepared:
                 out[(item.id, k)] = [pin.start] if pin is not None else free
         return out
 
+    @cached_property
+    def topic_grid(self) -> int:
+        """Minutes between the instants at which parallel items of a topic are counted."""
+        return max(15, self.instance.step)
+
+    @cached_property
+    def samples(self) -> list[int]:
+        """The instants at which parallel items of a topic are counted: the topic grid of each day."""
+        g = self.topic_grid
+        return [t for day in self.instance.days for t in range(day.start, day.end, g)]
+
+    @cached_property
+    def topics(self) -> dict[str, list[Item]]:
+        by_topic: dict[str, list[Item]] = defaultdict(list)
+        for item in self.instance.items:
+            for t in sorted(set(item.topics)):
+                by_topic[t].append(item)
+        return {t: items for t, items in sorted(by_topic.items()) if len(items) > 1}
+
     def day_of(self, minute: int) -> Day | None:
         for day in self.instance.days:
             if day.start <= minute < day.end:
@@ -184,22 +203,14 @@ class Prepared:
         return None
 
     @cached_property
-    def pair_weights(self) -> dict[tuple[int, int], tuple[int, int]]:
-        """(topic weight units, audience people) for every pair of items that should not overlap."""
-        topic: dict[tuple[int, int], int] = defaultdict(int)
-        audience: dict[tuple[int, int], int] = defaultdict(int)
-        by_topic: dict[str, list[int]] = defaultdict(list)
-        for item in self.instance.items:
-            for t in sorted(set(item.topics)):
-                by_topic[t].append(item.id)
-        for ids in by_topic.values():
-            for a, b in itertools.combinations(sorted(ids), 2):
-                topic[(a, b)] += 1
+    def audience_pairs(self) -> dict[tuple[int, int], int]:
+        """People who want both items, for every pair of items some audience wants together."""
+        people: dict[tuple[int, int], int] = defaultdict(int)
         for group in self.instance.audiences:
             members = sorted({i for i in group.items if i in self.items})
             for a, b in itertools.combinations(members, 2):
-                audience[(a, b)] += group.size
-        return {pair: (topic.get(pair, 0), audience.get(pair, 0)) for pair in set(topic) | set(audience)}
+                people[(a, b)] += group.size
+        return dict(sorted(people.items()))
 
 
 def share(weight: int, a: Item, b: Item) -> int:
