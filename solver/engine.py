@@ -147,7 +147,7 @@ def _complete_hint(built: Built, start_from: list[Placement], budget: float, par
     chained |= {i for a, c in series_pairs(inst) for i in (a.id, c.id)}
     keep = [p for p in start_from if p.item not in broken and p.item not in chained]
     copy = built.model.clone()
-    copy.clear_hints()
+    copy.clear_hints()  # type: ignore[no-untyped-call]
     for p in keep:
         rv = built.runs.get((p.item, p.run))
         cls = built.prep.class_of_room.get(p.room)
@@ -155,7 +155,7 @@ def _complete_hint(built: Built, start_from: list[Placement], budget: float, par
             continue
         copy.add(copy.get_bool_var_from_proto_index(rv.at[p.start].index) == 1)
         copy.add(copy.get_bool_var_from_proto_index(rv.rooms[cls.index].index) == 1)
-    copy.clear_objective()
+    copy.clear_objective()  # type: ignore[no-untyped-call]
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, budget)
     solver.parameters.num_workers = max(1, params.workers)
@@ -165,7 +165,7 @@ def _complete_hint(built: Built, start_from: list[Placement], budget: float, par
     if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     values = solver.response_proto.solution
-    built.model.clear_hints()
+    built.model.clear_hints()  # type: ignore[no-untyped-call]
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
 

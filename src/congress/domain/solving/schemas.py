@@ -17,12 +17,12 @@ Weight = Annotated[int, Meta(ge=0, le=100_000)]
 class WeightsIn(Struct):
     """The price of one unit of each soft term; omitted terms keep their defaults."""
 
-    topic_overlap: Weight = 20
+    topic_overlap: Weight = 1
     audience_clash: Weight = 1
-    room_fit: Weight = 2
-    series_room_change: Weight = 15
-    preferred_time: Weight = 10
-    runs_same_day: Weight = 25
+    room_fit: Weight = 3
+    series_room_change: Weight = 30
+    preferred_time: Weight = 30
+    runs_same_day: Weight = 60
     moved: Weight = 5
 
 
