@@ -110,3 +110,40 @@ class Api:
         path = f"/api/congresses/{congress_id}/versions/{version_id}/release"
         result: dict[str, Any] = self.call("POST", path, {}, status=200)
         return result
+
+
+def small_programme(api: Api) -> dict[str, Any]:
+    """A congress the solver places in well under a second: 3 rooms, 6 items, a 2-run workshop, shared faculty."""
+    c = api.congress()
+    cid = c["id"]
+    hall = api.room(cid, name="Auditorium", capacity=400)
+    small = api.room(cid, name="Room B", capacity=80)
+    lab = api.room(cid, name="US-Lab", capacity=20, equipment={"ultrasound_station": 8})
+    prof = api.person(name="Prof. Ada Knee")
+    tutor = api.person(name="Dr. Ben Probe")
+    items = [
+        api.item(cid, code="RC 1", title="MR of the knee", topics=["MSK"], expected_attendance=300),
+        api.item(cid, code="RC 2", title="Shoulder instability", topics=["MSK"], expected_attendance=250),
+        api.item(cid, code="RC 3", title="Spine trauma", topics=["neuro"], expected_attendance=60, duration_minutes=60),
+        api.item(
+            cid,
+            code="HW 1",
+            kind="hands_on_workshop",
+            title="Shoulder ultrasound",
+            topics=["MSK"],
+            duration_minutes=90,
+            expected_attendance=16,
+            capacity=16,
+            runs=2,
+            required_equipment={"ultrasound_station": 8},
+        ),
+    ]
+    api.faculty(cid, items[0]["id"], prof["id"])
+    api.faculty(cid, items[1]["id"], prof["id"])
+    api.faculty(cid, items[3]["id"], tutor["id"], role="tutor")
+    return {
+        "congress": cid,
+        "rooms": {"hall": hall["id"], "small": small["id"], "lab": lab["id"]},
+        "people": {"prof": prof["id"], "tutor": tutor["id"]},
+        "items": {i["code"]: i["id"] for i in items},
+    }

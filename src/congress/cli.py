@@ -4,25 +4,37 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.live import Live
 from rich.table import Table
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.config import get_settings
 from congress.db import migrate
-from congress.db.engine import async_session_factory, make_async_engine
+from congress.db.engine import async_session_factory, make_async_engine, make_sync_engine
+from congress.db.models import Congress
 from congress.domain.accounts.services import issue_token
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
-from congress.lib.errors import CongressError
-from congress.lib.security import Role
+from congress.domain.schedule.schemas import ReleaseRequest
+from congress.domain.schedule.services import VersionService
+from congress.domain.solving.schemas import SolveRequest, SolveRunRead
+from congress.domain.solving.services import SolveService, solve_run_read
+from congress.enums import SolveMode, SolveStatus
+from congress.lib.errors import CongressError, NotFound
+from congress.lib.security import Principal, Role
+from congress.scheduling.jobs import claim, execute, serve_forever
 
 T = TypeVar("T")
 console = Console(stderr=True)
+# Whoever runs the command on the server acts as an organiser.
+OPERATOR = Principal(token_id=uuid.UUID(int=0), role=Role.ORGANISER, person_id=None)
 
 
 def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
@@ -129,6 +141,120 @@ def load(bundle: Path, replace: bool) -> None:
     _print_report(report)
 
 
+def _congress_id(slug: str) -> uuid.UUID:
+    async def work(session: AsyncSession) -> uuid.UUID:
+        found = await session.scalar(select(Congress.id).where(Congress.slug == slug))
+        if found is None:
+            raise NotFound(f"No congress with slug '{slug}'")
+        return found
+
+    return _run(work)
+
+
+def _progress_line(figures: dict[str, Any], limit: float) -> str:
+    gap = figures.get("gap")
+    parts = [f"{figures.get('elapsed', 0):5.1f} s of {limit:g} s"]
+    if figures.get("objective") is not None:
+        parts.append(f"cost {figures['objective']}")
+        parts.append(f"bound {figures['bound']}")
+    if gap is not None:
+        parts.append(f"gap {100 * gap:.1f} %")
+    if figures.get("solutions"):
+        parts.append(f"{figures['solutions']} schedules found")
+    return " · ".join(parts)
+
+
+def _print_solve(run: SolveRunRead) -> None:
+    result = run.result
+    console.print(f"solve run {run.id}: [bold]{run.status}[/bold]", highlight=False)
+    if run.error:
+        console.print(f"[red]{run.error}[/red]", highlight=False)
+    if result is None:
+        return
+    for e in result.explanations:
+        console.print(f"  [yellow]why[/yellow] ({e.code}): {e.message}", highlight=False)
+    if result.solver_status in ("optimal", "feasible", "cancelled") and result.terms:
+        table = Table(title="soft terms", title_justify="left")
+        for column in ("term", "weight", "units", "cost", "costliest"):
+            table.add_column(column, justify="left" if column in ("term", "costliest") else "right")
+        for t in result.terms:
+            table.add_row(t.name, str(t.weight), str(t.units), str(t.cost), t.payers[0].detail if t.payers else "")
+        console.print(table)
+        gap = f"{100 * result.gap:.2f} %" if result.gap is not None else "-"
+        console.print(
+            f"placed {result.placed} runs · hard violations {len(result.violations)} · "
+            f"cost {result.objective} · bound {result.bound} · gap {gap} · "
+            f"first schedule after {result.first_feasible} s · {result.wall_time} s in all",
+            highlight=False,
+        )
+        for v in result.violations:
+            console.print(f"  [red]violation[/red] ({v.code}): {v.message}", highlight=False)
+
+
+def _solve(slug: str, request: SolveRequest, release: bool, note: str) -> SolveRunRead:
+    congress_id = _congress_id(slug)
+
+    async def queue(session: AsyncSession) -> uuid.UUID:
+        run = await SolveService(session, OPERATOR).start(congress_id, request)
+        return run.id
+
+    run_id = _run(queue)
+    engine = make_sync_engine(get_settings())
+    try:
+        if claim(engine, run_id) is None:
+            raise click.ClickException("another worker took this solve run")
+        with Live(console=console, refresh_per_second=4, transient=True) as live:
+            execute(engine, run_id, lambda f: live.update(_progress_line(f, request.time_limit)))
+    finally:
+        engine.dispose()
+
+    async def read(session: AsyncSession) -> SolveRunRead:
+        run = await SolveService(session, OPERATOR).row(congress_id, run_id)
+        if release and run.status is SolveStatus.SUCCEEDED and run.version_id is not None:
+            released = await VersionService(session, OPERATOR).release(
+                congress_id, run.version_id, ReleaseRequest(note=note)
+            )
+            console.print(f"released as version {released.number}", highlight=False)
+        return solve_run_read(run)
+
+    return _run(read)
+
+
+@main.command("solve")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--time-limit", type=click.FloatRange(1, 3600), default=30.0, show_default=True, help="Seconds")
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice([m.value for m in SolveMode]),
+    default=SolveMode.FRESH.value,
+    show_default=True,
+    help="minimal_change stays close to the latest release",
+)
+@click.option("--release", is_flag=True, help="Release the result as the next version")
+@click.option("--note", default="", help="The release note")
+def solve(slug: str, time_limit: float, workers: int, seed: int, mode: str, release: bool, note: str) -> None:
+    """Solve a congress's programme into its draft, with live progress; optionally release it."""
+    request = SolveRequest(mode=SolveMode(mode), time_limit=time_limit, workers=workers, seed=seed)
+    run = _solve(slug, request, release, note)
+    _print_solve(run)
+    if run.status is not SolveStatus.SUCCEEDED:
+        raise SystemExit(1)
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run the queued jobs, then stop")
+def worker(once: bool) -> None:
+    """Take queued solve runs one after another (for CONGRESS_SOLVE_JOBS=external)."""
+    engine = make_sync_engine(get_settings())
+    try:
+        done = serve_forever(engine, once=once)
+    finally:
+        engine.dispose()
+    console.print(f"{done} solve run(s) done")
+
+
 @main.command("serve")
 @click.option("--host", default=None, help="Default: CONGRESS_HOST or 127.0.0.1")
 @click.option("--port", type=int, default=None, help="Default: PORT or 8000")
@@ -162,8 +288,11 @@ def _serve(host: str | None, port: int | None, workers: int) -> None:
     help="The demo bundle (make demo writes it with examples/demo.py)",
 )
 @click.option("--serve/--no-serve", "serve_after", default=True, show_default=True)
-def demo(bundle_path: Path, serve_after: bool) -> None:
-    """Migrate, load the demo congress (replacing it), issue an organiser token, serve."""
+@click.option(
+    "--time-limit", type=click.FloatRange(1, 3600), default=20.0, show_default=True, help="Seconds for the solve"
+)
+def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
+    """Migrate, load the demo congress (replacing it), solve and release it, issue an organiser token, serve."""
     settings = get_settings()
     migrate.upgrade(settings.sync_database_url)
     try:
@@ -172,6 +301,10 @@ def demo(bundle_path: Path, serve_after: bool) -> None:
         console.print(f"[red]error[/red]: {exc.detail}", highlight=False)
         raise SystemExit(2) from exc
     _print_report(report)
+    run = _solve(report.slug, SolveRequest(time_limit=time_limit, seed=1), release=True, note="Version 1")
+    _print_solve(run)
+    if run.status is not SolveStatus.SUCCEEDED:
+        raise SystemExit(1)
     token = _create_organiser("demo organiser")
     base = settings.public_base_url
     console.print(
@@ -185,6 +318,7 @@ def demo(bundle_path: Path, serve_after: bool) -> None:
                 f"  congresses:   {base}/api/congresses",
                 f"  programme:    curl -H 'Authorization: Bearer {token}' "
                 f"{base}/api/congresses/{report.congress_id}/items",
+                f"  schedule:     {base}/api/congresses/{report.congress_id}/versions",
                 "",
             ]
         ),

@@ -120,3 +120,21 @@ def test_schema_violation_in_bundle_names_the_field(cli_env: CliRunner, clean_db
     assert result.exit_code == 2
     assert "$.rooms[0].capacity" in result.output
     assert row_counts(clean_db)["congress"] == 0
+
+
+def test_solve_places_the_demo_congress_and_releases_it(cli_env: CliRunner, clean_db: Engine, demo_file: Path) -> None:
+    assert cli_env.invoke(main, ["load", str(demo_file)]).exit_code == 0
+    slug = build_bundle("essr").congress.slug
+    result = cli_env.invoke(main, ["solve", "--congress", slug, "--time-limit", "20", "--seed", "1", "--release"])
+    assert result.exit_code == 0, result.output
+    assert "hard violations 0" in result.output
+    assert "released as version 1" in result.output
+    counts = row_counts(clean_db)
+    assert counts["schedule_version"] == 1
+    assert counts["assignment"] == sum(i.runs for i in build_bundle("essr").items)
+
+
+def test_solve_of_an_unknown_congress_fails_cleanly(cli_env: CliRunner, clean_db: Engine) -> None:
+    result = cli_env.invoke(main, ["solve", "--congress", "no-such-congress"])
+    assert result.exit_code == 2
+    assert "no-such-congress" in result.output

@@ -20,6 +20,7 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import msgspec
@@ -104,7 +105,10 @@ def _instance(session: Session, run: SolveRun) -> tuple[Any, Mapping, set[tuple[
     return instance, mapping, {(a.item_id, a.run, a.room_id, a.starts_at) for a in pins}
 
 
-def execute(engine: Engine, run_id: uuid.UUID) -> SolveStatus:
+TickCallback = Callable[[dict[str, Any]], None]
+
+
+def execute(engine: Engine, run_id: uuid.UUID, on_tick: TickCallback | None = None) -> SolveStatus:
     """Run a job this process has claimed; returns its final status."""
     try:
         with Session(engine) as session:
@@ -127,8 +131,11 @@ def execute(engine: Engine, run_id: uuid.UUID) -> SolveStatus:
         thread.start()
         while thread.is_alive():
             thread.join(TICK)
-            if _tick(engine, run_id, latest[-1] if latest else None, time.monotonic() - started):
+            figures = _figures(latest[-1] if latest else None, time.monotonic() - started)
+            if _tick(engine, run_id, figures):
                 solver.stop()
+            if on_tick is not None:
+                on_tick(figures)
         thread.join()
         if failure:
             raise failure[0]
@@ -139,11 +146,15 @@ def execute(engine: Engine, run_id: uuid.UUID) -> SolveStatus:
         return SolveStatus.FAILED
 
 
-def _tick(engine: Engine, run_id: uuid.UUID, progress: Progress | None, elapsed: float) -> bool:
-    """Write progress and the heartbeat; True if a cancel was requested."""
+def _figures(progress: Progress | None, elapsed: float) -> dict[str, Any]:
     figures: dict[str, Any] = {"elapsed": round(elapsed, 1), "objective": None, "bound": None, "gap": None}
     if progress is not None:
         figures |= msgspec.to_builtins(progress) | {"elapsed": round(elapsed, 1)}
+    return figures
+
+
+def _tick(engine: Engine, run_id: uuid.UUID, figures: dict[str, Any]) -> bool:
+    """Write progress and the heartbeat; True if a cancel was requested."""
     with Session(engine) as session, session.begin():
         session.execute(
             update(SolveRun).where(SolveRun.id == run_id).values(progress=figures, heartbeat_at=now(), updated_at=now())

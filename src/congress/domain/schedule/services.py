@@ -7,6 +7,7 @@ organisers see released versions only.
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import uuid
 import zoneinfo
@@ -187,7 +188,8 @@ class VersionService:
         version = await self.row(congress_id, version_id)
         if version.status is not VersionStatus.RELEASED:
             raise Conflict("Only a release has a diff; compare a draft with its check instead", code="not_released")
-        if not version.diff:
+        stored = copy.deepcopy(version.diff)
+        if not stored:
             # Released before diffs were stored: compute it now from the release before.
             previous = (
                 await self.session.scalars(
@@ -198,11 +200,19 @@ class VersionService:
                 )
             ).first()
             before = await self._assignments(previous.id) if previous is not None else []
-            return msgspec.convert(
-                version_diff(before, await self._assignments(version.id), previous.number if previous else None),
-                ReleaseDiff,
-            )
-        return msgspec.convert(version.diff, ReleaseDiff)
+            stored = version_diff(before, await self._assignments(version.id), previous.number if previous else None)
+        tz = await self._zone(congress_id)
+
+        def local(place: dict[str, str]) -> dict[str, str]:
+            moment = dt.datetime.fromisoformat(place["starts_at"]).astimezone(tz)
+            return {**place, "starts_at": moment.isoformat()}
+
+        for kind in ("added", "removed", "moved"):
+            for row in stored[kind]:
+                for side in ("before", "after"):
+                    if side in row:
+                        row[side] = local(row[side])
+        return msgspec.convert(stored, ReleaseDiff)
 
     async def delete(self, congress_id: uuid.UUID, version_id: uuid.UUID) -> None:
         version = await self.draft_row(congress_id, version_id)
