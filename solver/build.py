@@ -206,6 +206,7 @@ def _topics(b: Built, params: Params) -> None:
     if price == 0:
         return
     for topic, items in prep.topics.items():
+        excesses: list[cp_model.IntVar] = []
         for t in prep.samples:
             covering: list[cp_model.IntVar] = []
             for item in items:
@@ -216,7 +217,16 @@ def _topics(b: Built, params: Params) -> None:
                 continue
             excess = m.new_int_var(0, len(covering) - 1, f"topic_{topic}_{t}")
             m.add(excess >= sum(covering) - 1)
-            b.terms["topic_overlap"].append((excess, price))
+            excesses.append(excess)
+        if not excesses:
+            continue
+        # Every run covers at least floor(duration / grid) instants, and each instant holds one
+        # item for free: what is left over must be paid. Stating it gives the search its bound at once.
+        covered = sum(item.runs * (item.duration // prep.topic_grid) for item in items)
+        floor = max(0, covered - len(prep.samples))
+        total = m.new_int_var(floor, sum(len(items) for _ in excesses), f"topic_{topic}")
+        m.add(total == sum(excesses))
+        b.terms["topic_overlap"].append((total, price))
 
 
 def _audiences(b: Built, params: Params) -> None:

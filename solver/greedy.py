@@ -101,7 +101,14 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
             (room for c in prep.compatible[run.item.id] for room in c.rooms),
             key=lambda r: (room_fit_points(run.item.seats, r.capacity), r.capacity, r.id),
         )
-        best: tuple[int, int, int] | None = None
+        best: tuple[int, int, int, int] | None = None
+        wishes = [prep.preferred[pid] for pid in run.item.faculty if pid in prep.preferred]
+        # Days already holding a run of the same item (runs should spread over the days).
+        siblings = [
+            prep.day_of(placed[(run.item.id, k)].start)
+            for k in range(1, run.item.runs + 1)
+            if k != run.run and (run.item.id, k) in placed
+        ]
         tried = 0
         for s in prep.starts[run.key]:
             if s < earliest:
@@ -115,14 +122,16 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
                 if not person_ok(run, room.id, s, e):
                     break
                 n = clashes(run, s, e)
-                if best is None or n < best[0]:
-                    best = (n, room.id, s)
+                unwished = sum(1 for windows in wishes if not any(w.contains(s, e) for w in windows))
+                unwished += sum(1 for d in siblings if d is not None and d.start <= s < d.end)
+                if best is None or (n, unwished) < best[:2]:
+                    best = (n, unwished, room.id, s)
                 break
             tried += 1
-            if (best is not None and best[0] == 0) or tried >= max_candidates:
+            if (best is not None and best[:2] == (0, 0)) or tried >= max_candidates:
                 break
         if best is not None:
-            place(run, best[1], best[2])
+            place(run, best[2], best[3])
 
     def visit(run: Run, depth: int = 0) -> None:
         """Place what must come first, then the run itself (chains stay together)."""
