@@ -1,6 +1,8 @@
 """How the scheduling engine scales with the size of the congress.
 
-    python bench/solver_scale.py [--sizes 50,100,200,400,800] [--limits 10,60] [--seed 1] [--workers 2]
+    python bench/solver_scale.py [--sizes 0,50,100,200,400,800] [--limits 10,60] [--seed 1] [--workers 2]
+
+Size 0 is the ESSR demo congress of ``make demo`` (loaded and read through the application's adapter).
 
 For every size and time limit, a fresh Python process generates the instance
 (``solver.generate``), solves it (``solver.engine.solve``) and checks the
@@ -19,13 +21,18 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
+
+if TYPE_CHECKING:
+    from solver.model import Instance
 from rich.table import Table
 
 ROOT = Path(__file__).resolve().parent.parent
 
 COLUMNS = (
+    ("instance", "instance"),
     ("items", "items"),
     ("rooms", "rooms"),
     ("days", "days"),
@@ -46,18 +53,58 @@ def _peak_mb() -> float:
     return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
+def _demo_instance() -> Instance:
+    """The ESSR demo congress (``make demo``), loaded into a scratch SQLite file and read by the adapter."""
+    import asyncio
+    import tempfile
+    import uuid
+
+    from sqlalchemy.orm import Session
+
+    from congress.config import settings_from_env
+    from congress.db import migrate
+    from congress.db.engine import async_session_factory, make_async_engine, make_sync_engine
+    from congress.domain.bundle.services import load_bundle
+    from congress.scheduling.adapter import build_instance
+    from examples.demo import build_bundle
+
+    with tempfile.TemporaryDirectory() as scratch:
+        settings = settings_from_env({"CONGRESS_DATABASE_URL": f"sqlite:///{scratch}/demo.sqlite3"})
+        migrate.upgrade(settings.sync_database_url)
+
+        async def load() -> uuid.UUID:
+            engine = make_async_engine(settings)
+            try:
+                async with async_session_factory(engine)() as session:
+                    report = await load_bundle(session, build_bundle("essr"), source="demo")
+                    await session.commit()
+                    return report.congress_id
+            finally:
+                await engine.dispose()
+
+        congress_id = asyncio.run(load())
+        engine = make_sync_engine(settings)
+        try:
+            with Session(engine) as session:
+                instance, _ = build_instance(session, congress_id)
+        finally:
+            engine.dispose()
+    return instance
+
+
 def _one(items: int, limit: float, seed: int, workers: int) -> dict[str, object]:
-    """Generate, solve and validate one instance in this process."""
+    """Generate (or, for 0 items, load the demo congress), solve and validate one instance in this process."""
     from solver.engine import solve
     from solver.generate import generate
     from solver.model import Params
     from solver.validate import validate
 
     started = time.perf_counter()
-    instance = generate(items, seed)
+    instance = _demo_instance() if items == 0 else generate(items, seed)
     generate_s = time.perf_counter() - started
     row: dict[str, object] = {
-        "items": items,
+        "instance": "ESSR demo" if items == 0 else f"generated, seed {seed}",
+        "items": len(instance.items),
         "runs": sum(item.runs for item in instance.items),
         "rooms": len(instance.rooms),
         "days": len(instance.days),
@@ -156,7 +203,8 @@ def _ints(text: str) -> list[int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=_ints, default=[50, 100, 200, 400, 800])
+    # 0 stands for the ESSR demo congress of ``make demo``.
+    parser.add_argument("--sizes", type=_ints, default=[0, 50, 100, 200, 400, 800])
     parser.add_argument("--limits", type=_floats, default=[10.0, 60.0])
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2)
