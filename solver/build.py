@@ -159,22 +159,37 @@ def _runs_apart(b: Built) -> None:
         if item.runs < 2:
             continue
         runs = [b.runs[(item.id, k)] for k in range(1, item.runs + 1)]
-        if any((item.id, k) in b.prep.pins for k in range(1, item.runs + 1)):
+        if not _may_order_runs(b, item.id):
             m.add_no_overlap([rv.interval for rv in runs])
         else:
             for x, y in itertools.pairwise(runs):
                 m.add(y.start >= x.start + item.duration)
 
 
+def _may_order_runs(b: Built, item_id: int) -> bool:
+    """Runs are interchangeable, so run 1 may be put first, unless pins, a previous release or a
+    run-by-run precedence tell them apart."""
+    prep = b.prep
+    linked = {item_id}
+    for p in prep.instance.precedences:
+        if item_id in (p.before, p.after):
+            linked |= {p.before, p.after}
+    if any(key[0] in linked for key in prep.pins):
+        return False
+    before = sorted((k, p.start) for (i, k), p in prep.previous.items() if i == item_id)
+    return [start for _, start in before] == sorted(start for _, start in before)
+
+
 def _precedence(b: Built) -> None:
     m, prep = b.model, b.prep
-    pairs = [(p.before, p.after, p.gap) for p in prep.instance.precedences]
-    pairs += [(a.id, c.id, 0) for a, c in series_pairs(prep.instance)]
-    for before, after, gap in pairs:
+    # Precedence links run k to run k when the runs match; a series wants every part done first.
+    pairs = [(p.before, p.after, p.gap, True) for p in prep.instance.precedences]
+    pairs += [(a.id, c.id, 0, False) for a, c in series_pairs(prep.instance)]
+    for before, after, gap, by_run in pairs:
         a, c = prep.items.get(before), prep.items.get(after)
         if a is None or c is None:
             continue
-        if a.runs == c.runs:
+        if by_run and a.runs == c.runs:
             links = [(k, k) for k in range(1, a.runs + 1)]
         else:
             links = list(itertools.product(range(1, a.runs + 1), range(1, c.runs + 1)))
@@ -323,7 +338,8 @@ def _moved(b: Built, params: Params) -> None:
             continue
         moved = m.new_bool_var(f"moved_{rv.start.name}")
         # Staying needs both the old start and the old room (class); otherwise the run has moved.
-        m.add_bool_or([~rv.at[before.start], ~rv.rooms[cls.index], moved])
+        m.add_bool_or([rv.at[before.start], moved])
+        m.add_bool_or([rv.rooms[cls.index], moved])
         b.terms["moved"].append((moved, params.weights.moved * people))
 
 

@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 
+import msgspec
 from ortools.sat.python import cp_model
 
 from solver.build import Built, build, hint
@@ -67,16 +68,44 @@ class Engine:
     def __init__(self, instance: Instance, params: Params) -> None:
         self.instance = instance
         self.params = params
-        self._solver = cp_model.CpSolver()
         self._stopped = threading.Event()
+        self._active: set[cp_model.CpSolver] = set()
 
     def stop(self) -> None:
         self._stopped.set()
-        self._solver.stop_search()
 
     def run(self, on_progress: ProgressCallback | None = None) -> Solution:
         started = time.monotonic()
-        params, instance = self.params, self.instance
+        if self._stopped.is_set():
+            return Solution(status="cancelled")
+        done = threading.Event()
+        relay = threading.Thread(target=self._relay_stop, args=(done,), name="solver-stop", daemon=True)
+        relay.start()
+        try:
+            params = self.params
+            retry = params.pool_rooms and self.instance.changeover > 0
+            solution = self._attempt(started, params, on_progress, explain_failure=not retry)
+            if solution.status == "infeasible" and retry and not solution.explanations:
+                # Pooled rooms ask a person for a changeover even between two rooms of one class;
+                # before calling the programme impossible, try again with every room on its own.
+                solution = self._attempt(
+                    started, msgspec.structs.replace(params, pool_rooms=False), on_progress, explain_failure=True
+                )
+            return solution
+        finally:
+            done.set()
+
+    def _relay_stop(self, done: threading.Event) -> None:
+        """Pass a stop request on to whichever search is running (a stop may come at any moment)."""
+        while not done.wait(0.05):
+            if self._stopped.is_set():
+                for solver in list(self._active):
+                    solver.stop_search()
+
+    def _attempt(
+        self, started: float, params: Params, on_progress: ProgressCallback | None, *, explain_failure: bool
+    ) -> Solution:
+        instance = self.instance
         prep = Prepared(instance, pool_rooms=params.pool_rooms)
         built = build(prep, params)
         if built.trivially_infeasible:
@@ -89,9 +118,9 @@ class Engine:
             start_from = list(instance.previous) or greedy(prep)
             hint(built, start_from)
             budget = min(5.0, 0.25 * params.time_limit)
-            _complete_hint(built, start_from, budget, params)
+            _complete_hint(built, start_from, budget, params, self._active)
 
-        solver = self._solver
+        solver = cp_model.CpSolver()
         sp = solver.parameters
         sp.max_time_in_seconds = max(0.01, params.time_limit - (time.monotonic() - started))
         sp.num_workers = max(1, params.workers)
@@ -103,7 +132,11 @@ class Engine:
         watcher = _Watcher(started, on_progress)
         if self._stopped.is_set():
             return Solution(status="cancelled")
-        code = solver.solve(built.model, watcher)
+        self._active.add(solver)
+        try:
+            code = solver.solve(built.model, watcher)
+        finally:
+            self._active.discard(solver)
         wall = round(time.monotonic() - started, 3)
 
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -129,11 +162,19 @@ class Engine:
                 diff=diff(instance, placements) if instance.previous else None,
             )
         if code == cp_model.INFEASIBLE:
-            return Solution(status="infeasible", wall_time=wall, explanations=explain(instance))
+            return Solution(
+                status="infeasible", wall_time=wall, explanations=explain(instance) if explain_failure else []
+            )
         return Solution(status="cancelled" if self._stopped.is_set() else "unknown", wall_time=wall)
 
 
-def _complete_hint(built: Built, start_from: list[Placement], budget: float, params: Params) -> None:
+def _complete_hint(
+    built: Built,
+    start_from: list[Placement],
+    budget: float,
+    params: Params,
+    active: set[cp_model.CpSolver] | None = None,
+) -> None:
     """Turn a partial placement into a full solution the search starts from.
 
     Runs of the placement that break no hard rule are fixed in a copy of the model,
@@ -162,7 +203,14 @@ def _complete_hint(built: Built, start_from: list[Placement], budget: float, par
     solver.parameters.random_seed = params.seed
     if len(built.runs) > PROBING_LIMIT:
         solver.parameters.cp_model_probing_level = 0
-    if solver.solve(copy) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if active is not None:
+        active.add(solver)
+    try:
+        code = solver.solve(copy)
+    finally:
+        if active is not None:
+            active.discard(solver)
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
     values = solver.response_proto.solution
     built.model.clear_hints()  # type: ignore[no-untyped-call]

@@ -434,6 +434,25 @@ def _core(prep: Prepared, time_limit: float) -> list[Explanation]:
             m.add_no_overlap(
                 [m.new_optional_fixed_size_interval_var(starts[k], prep.items[k[0]].duration, lit, "") for k in keys]
             )
+        if len(keys) > 1 and inst.changeover > 0:
+            lit = group(
+                "changeover",
+                f"{name} needs {inst.changeover} min to change rooms between items",
+                people=[pid],
+            )
+            for x, y in itertools.combinations(keys, 2):
+                same = m.new_bool_var("")
+                both = []
+                for room_id in set(rooms[x]) & set(rooms[y]):
+                    pair = m.new_bool_var("")
+                    m.add_implication(pair, rooms[x][room_id])
+                    m.add_implication(pair, rooms[y][room_id])
+                    both.append(pair)
+                m.add_bool_or([*both, ~same])
+                first = m.new_bool_var("")
+                gap = inst.changeover - inst.changeover * same
+                m.add(starts[y] >= starts[x] + prep.items[x[0]].duration + gap).only_enforce_if([lit, first])
+                m.add(starts[x] >= starts[y] + prep.items[y[0]].duration + gap).only_enforce_if([lit, ~first])
         away = prep.unavailable.get(pid, [])
         if away:
             lit = group("person_away", f"{name} is unavailable at times", people=[pid])
@@ -455,14 +474,15 @@ def _core(prep: Prepared, time_limit: float) -> list[Explanation]:
                     for k in range(1, item.runs + 1)
                 ]
             )
-    pairs = [(p.before, p.after, p.gap) for p in inst.precedences] + [(a.id, c.id, 0) for a, c in series_pairs(inst)]
-    for before, after, lag in pairs:
+    pairs = [(p.before, p.after, p.gap, True) for p in inst.precedences]
+    pairs += [(a.id, c.id, 0, False) for a, c in series_pairs(inst)]
+    for before, after, lag, by_run in pairs:
         a, c = prep.items.get(before), prep.items.get(after)
         if a is None or c is None:
             continue
         lit = group("order", f"{a.label} must come before {c.label}", items=[a.id, c.id])
         for ka, kc in itertools.product(range(1, a.runs + 1), range(1, c.runs + 1)):
-            if a.runs == c.runs and ka != kc:
+            if by_run and a.runs == c.runs and ka != kc:
                 continue
             m.add(starts[(c.id, kc)] >= starts[(a.id, ka)] + a.duration + lag).only_enforce_if(lit)
 

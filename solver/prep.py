@@ -168,14 +168,31 @@ class Prepared:
 
     @cached_property
     def starts(self) -> dict[tuple[int, int], list[int]]:
-        """Possible starts of every run (a pinned run may only start at its pin)."""
+        """Possible starts of every run.
+
+        A pinned run may only start at its pin, and only if the pin keeps every rule a start must
+        keep (off the grid is allowed); otherwise it has no start and the explanations name the pin.
+        """
         out: dict[tuple[int, int], list[int]] = {}
         for item in self.instance.items:
             free = self.grid_starts(item)
             for k in range(1, item.runs + 1):
                 pin = self.pins.get((item.id, k))
-                out[(item.id, k)] = [pin.start] if pin is not None else free
+                out[(item.id, k)] = (
+                    free if pin is None else ([pin.start] if self.start_allowed(item, pin.start) else [])
+                )
         return out
+
+    def start_allowed(self, item: Item, start: int) -> bool:
+        """The run lies inside a day, clear of breaks and of its faculty's absences, inside its windows."""
+        end = start + item.duration
+        day = self.day_of(start)
+        return (
+            day is not None
+            and end <= day.end
+            and not overlaps_any(start, end, [*self.instance.breaks, *self.faculty_unavailable(item)])
+            and (not item.windows or any(w.contains(start, end) for w in item.windows))
+        )
 
     @cached_property
     def topic_grid(self) -> int:
@@ -219,7 +236,7 @@ def share(weight: int, a: Item, b: Item) -> int:
 
 
 def room_fit_points(seats: int, capacity: int) -> int:
-    """How badly an audience fits a room: 0 (good) to 10.
+    """How badly an audience fits a room: 0 (good) to 9.
 
     A room more than half empty costs a point per further 5 % of empty seats;
     a room more than 95 % full costs 5 points (no margin for walk-ins).
