@@ -181,7 +181,7 @@ def result_of(solution: Solution, mapping: Mapping) -> dict[str, Any]:
     def where(p: Any) -> dict[str, Any] | None:
         if p is None:
             return None
-        return {"room_id": str(rooms[p.room]), "starts_at": mapping.moment(p.start).isoformat()}
+        return {"room_id": str(rooms[p.room]), "starts_at": mapping.moment(p.start).astimezone(mapping.tz).isoformat()}
 
     placed = {(p.item, p.run) for p in solution.placements}
     return {

@@ -185,3 +185,38 @@ def test_a_draft_whose_pins_changed_during_the_solve_is_not_overwritten(
     assert [r["pinned"] for r in rows] == [True]
     with Session(clean_db) as session:
         assert session.scalars(select(ScheduleVersion.status)).all() == [VersionStatus.DRAFT]
+
+
+def test_a_minimal_change_solve_moves_only_what_a_cancelled_day_forces(api: Api, clean_db: Engine) -> None:
+    p = small_programme(api)
+    cid = p["congress"]
+    start(api, cid, seed=2)
+    serve_forever(clean_db, once=True)
+    draft = api.call("GET", f"/api/congresses/{cid}/versions?status=draft")["items"][0]["id"]
+    released = api.release(cid, draft)
+    rows = api.call("GET", f"/api/congresses/{cid}/versions/{released['id']}/assignments")["items"]
+    knee = next(r for r in rows if r["item_id"] == p["items"]["RC 1"])
+    day = knee["starts_at"][:10]
+    # Prof. Ada Knee cancels the day of her knee course: her items on that day must move, nothing else.
+    forced = {
+        (r["item_id"], r["run"])
+        for r in rows
+        if r["item_id"] in {p["items"]["RC 1"], p["items"]["RC 2"]} and r["starts_at"][:10] == day
+    }
+    api.availability(
+        cid,
+        person_id=p["people"]["prof"],
+        starts_at=f"{day}T00:00:00+02:00",
+        ends_at=f"{day}T23:59:00+02:00",
+    )
+    api.draft(cid, copy_from=released["id"])
+    run_id = start(api, cid, mode="minimal_change", seed=2)
+    serve_forever(clean_db, once=True)
+    run = read(api, cid, run_id)
+    assert run["status"] == "succeeded", run
+    diff = run["result"]["diff"]
+    assert {(m["item_id"], m["run"]) for m in diff["moved"]} == forced
+    assert diff["unchanged"] == 5 - len(forced)
+    assert diff["people_affected"] == sum(m["people"] for m in diff["moved"])
+    assert all(m["after"]["starts_at"][:10] != day for m in diff["moved"])
+    assert run["result"]["violations"] == []
