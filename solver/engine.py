@@ -212,7 +212,25 @@ def _complete_hint(
             active.discard(solver)
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return
-    values = solver.response_proto.solution
+    values = list(solver.response_proto.solution)
+    # The placement is complete; now price it: every run fixed where it is, penalties at their cheapest.
+    priced = built.model.clone()
+    priced.clear_hints()  # type: ignore[no-untyped-call]
+    for rv in built.runs.values():
+        for var in [rv.start, *rv.rooms.values(), *rv.at.values()]:
+            priced.add(priced.get_int_var_from_proto_index(var.index) == values[var.index])
+    pricing = cp_model.CpSolver()
+    pricing.parameters.max_time_in_seconds = max(0.1, budget)
+    pricing.parameters.num_workers = 1
+    pricing.parameters.cp_model_probing_level = 0
+    if active is not None:
+        active.add(pricing)
+    try:
+        if pricing.solve(priced) in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            values = list(pricing.response_proto.solution)
+    finally:
+        if active is not None:
+            active.discard(pricing)
     built.model.clear_hints()  # type: ignore[no-untyped-call]
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)

@@ -80,3 +80,17 @@ def test_concurrent_distinct_writes_all_succeed(server: str, headers: dict[str, 
     assert statuses == {201: WRITERS * 3}
     listed = httpx.get(f"{server}/api/people?limit=500", headers=headers).json()
     assert listed["total"] == WRITERS * 3
+
+
+def test_concurrent_solve_requests_queue_exactly_one_run(server: str, headers: dict[str, str]) -> None:
+    congress = _congress(server, headers)
+
+    def solve(_: int) -> tuple[int, str]:
+        response = httpx.post(
+            f"{server}/api/congresses/{congress}/solves", json={"time_limit": 5}, headers=headers, timeout=30
+        )
+        return response.status_code, response.json().get("code", "")
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        outcomes = Counter(pool.map(solve, range(WRITERS)))
+    assert outcomes == {(202, ""): 1, (409, "solve_running"): WRITERS - 1}

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import msgspec
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import Congress, SolveRun
@@ -115,7 +116,12 @@ class SolveService:
             result={},
         )
         self.session.add(run)
-        await flush_or_conflict(self.session, "The solve run")
+        try:
+            await self.session.flush()
+        except IntegrityError as exc:
+            # Another request queued a run between our check and our insert (the partial unique index).
+            await self.session.rollback()
+            raise Conflict("Another solve run was just started for this congress", code="solve_running") from exc
         return run
 
     async def row(self, congress_id: uuid.UUID, run_id: uuid.UUID) -> SolveRun:
