@@ -28,32 +28,17 @@ from solver.model import (
     Window,
 )
 from solver.validate import validate
+from tests.solver import builders
+from tests.solver.builders import HALL, MON, STUDIO, TUE, hm, item, window
 
-MON = Day(start=8 * 60, end=18 * 60, midnight=0, label="Mon")
-TUE = Day(start=1440 + 8 * 60, end=1440 + 18 * 60, midnight=1440, label="Tue")
-HALL = Room(id=1, name="Hall", capacity=100)
-STUDIO = Room(id=2, name="Studio", capacity=30)
 LAB = Room(id=3, name="US-Lab", capacity=30, equipment={"ultrasound_station": 2})
 ADA, BO, CY = 10, 11, 12
 PEOPLE = [Person(id=ADA, name="Dr Ada"), Person(id=BO, name="Dr Bo"), Person(id=CY, name="Dr Cy")]
 SCHEDULED = {"optimal", "feasible"}
 
 
-def hm(hours: int, minutes: int = 0, day: int = 0) -> int:
-    """Minutes from the origin for a local time on day 0 (Mon) or 1 (Tue)."""
-    return 1440 * day + 60 * hours + minutes
-
-
-def window(start: int, end: int) -> Window:
-    return Window(start=start, end=end)
-
-
-def item(item_id: int, **fields: Any) -> Item:
-    return Item(id=item_id, **{"title": f"Item {item_id}", "duration": 60, **fields})
-
-
 def instance(items: list[Item], **fields: Any) -> Instance:
-    return Instance(**{"days": [MON], "rooms": [HALL, STUDIO], "items": items, "people": PEOPLE, **fields})
+    return builders.instance(items, fields.pop("people", PEOPLE), **fields)
 
 
 def params(**fields: Any) -> Params:

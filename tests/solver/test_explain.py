@@ -5,31 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from solver.engine import solve
-from solver.model import Day, Explanation, Instance, Item, Params, Person, Placement, Precedence, Room, Window
+from solver.model import Day, Explanation, Instance, Item, Params, Person, Placement, Precedence, Room
+from tests.solver import builders
+from tests.solver.builders import HALL, MON, STUDIO, TUE, hm, item, window
 
-MON = Day(start=8 * 60, end=18 * 60, midnight=0, label="Mon")
-TUE = Day(start=1440 + 8 * 60, end=1440 + 18 * 60, midnight=1440, label="Tue")
-HALL = Room(id=1, name="Hall", capacity=100)
-STUDIO = Room(id=2, name="Studio", capacity=30)
 LAB = Room(id=3, name="US-Lab", capacity=24, equipment={"ultrasound_station": 8})
 ADA, BO = 10, 11
 PEOPLE = [Person(id=ADA, name="Dr Ada"), Person(id=BO, name="Dr Bo")]
 
 
-def hm(hours: int, minutes: int = 0, day: int = 0) -> int:
-    return 1440 * day + 60 * hours + minutes
-
-
-def window(start: int, end: int) -> Window:
-    return Window(start=start, end=end)
-
-
-def item(item_id: int, **fields: Any) -> Item:
-    return Item(id=item_id, **{"title": f"Item {item_id}", "duration": 60, **fields})
-
-
 def instance(items: list[Item], **fields: Any) -> Instance:
-    return Instance(**{"days": [MON], "rooms": [HALL, STUDIO], "items": items, "people": PEOPLE, **fields})
+    return builders.instance(items, fields.pop("people", PEOPLE), **fields)
 
 
 def explained(problem: Instance) -> list[Explanation]:

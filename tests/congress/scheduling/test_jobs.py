@@ -15,6 +15,7 @@ from congress.db.models import Assignment, ScheduleVersion, SolveRun
 from congress.enums import SolveStatus, VersionStatus
 from congress.scheduling import jobs
 from congress.scheduling.jobs import claim, execute, serve_forever
+from solver.costs import TERMS
 from tests.factories import Api, small_programme
 
 
@@ -58,15 +59,7 @@ def test_solving_fills_the_draft_and_reports_every_term(api: Api, clean_db: Engi
     assert result["solver_status"] in {"optimal", "feasible"}
     assert result["violations"] == []
     assert result["placed"] == 5
-    assert {t["name"] for t in result["terms"]} == {
-        "topic_overlap",
-        "audience_clash",
-        "room_fit",
-        "series_room_change",
-        "preferred_time",
-        "runs_same_day",
-        "moved",
-    }
+    assert [t["name"] for t in result["terms"]] == list(TERMS)
     rows = api.call("GET", f"/api/congresses/{cid}/versions/{run['version_id']}/assignments")["items"]
     assert len(rows) == 5
     workshop = [r for r in rows if r["item_id"] == p["items"]["HW 1"]]
