@@ -32,7 +32,8 @@ class Window(Model):
 
 
 class Day(Model):
-    """One programme day: the daily window, and where its local midnight lies."""
+    """One programme day: the daily window, and the minute at which its local clock reads 00:00
+    (as seen from the programme hours, so daylight-saving changes in the night are folded in)."""
 
     start: int
     end: int

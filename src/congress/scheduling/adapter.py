@@ -153,12 +153,16 @@ def build_instance(
 
     days: list[Day] = []
     breaks: list[Window] = []
+    opening = congress.day_start.hour * 60 + congress.day_start.minute
     for d in _days(congress):
+        start = mapping.minute(_local(d, congress.day_start, tz))
         days.append(
             Day(
-                start=mapping.minute(_local(d, congress.day_start, tz)),
+                start=start,
                 end=mapping.minute(_local(d, congress.day_end, tz)),
-                midnight=mapping.minute(_local(d, dt.time(0, 0), tz)),
+                # Where the local clock of the programme hours reads 00:00 (on the night the clocks
+                # change this is an hour away from the real midnight, so times still read right).
+                midnight=start - opening,
                 label=d.strftime("%a %d %b"),
             )
         )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from congress.scheduling.adapter import build_instance
 from solver.model import Window
+from solver.prep import clock
 from tests.factories import Api, small_programme
 
 
@@ -37,6 +38,11 @@ def test_a_spring_forward_night_shortens_the_gap_between_days(api: Api, clean_db
     starts = [d.start for d in instance.days]
     # 08:00 local each day; the clocks go forward in the night to Sunday 28 March.
     assert starts == [480, 480 + 24 * 60 - 60, 480 + 48 * 60 - 60]
+    assert [clock(instance, d.start) for d in instance.days] == [
+        "Sat 27 Mar 08:00",
+        "Sun 28 Mar 08:00",
+        "Mon 29 Mar 08:00",
+    ]
 
 
 def test_declared_availability_closes_the_rest_of_the_programme(api: Api, clean_db: Engine) -> None:
