@@ -188,7 +188,6 @@ def _complete_hint(
     chained |= {i for a, c in series_pairs(inst) for i in (a.id, c.id)}
     keep = [p for p in start_from if p.item not in broken and p.item not in chained]
     copy = built.model.clone()
-    copy.clear_hints()  # type: ignore[no-untyped-call]
     for p in keep:
         rv = built.runs.get((p.item, p.run))
         cls = built.prep.class_of_room.get(p.room)

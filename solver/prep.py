@@ -196,14 +196,22 @@ class Prepared:
 
     @cached_property
     def topic_grid(self) -> int:
-        """Minutes between the instants at which parallel items of a topic are counted."""
-        return max(15, self.instance.step)
+        """Minutes between the instants at which parallel items of a topic are counted: the start grid
+        (at least 5 minutes), so two runs that overlap at all share an instant when durations follow the grid."""
+        return max(5, self.instance.step)
 
     @cached_property
     def samples(self) -> list[int]:
-        """The instants at which parallel items of a topic are counted: the topic grid of each day."""
+        """The instants at which parallel items of a topic are counted: the topic grid of each day,
+        breaks left out (nothing runs in them)."""
         g = self.topic_grid
-        return [t for day in self.instance.days for t in range(day.start, day.end, g)]
+        breaks = self.instance.breaks
+        return [
+            t
+            for day in self.instance.days
+            for t in range(day.start, day.end, g)
+            if not any(w.start <= t < w.end for w in breaks)
+        ]
 
     @cached_property
     def topics(self) -> dict[str, list[Item]]:

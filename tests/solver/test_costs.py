@@ -128,11 +128,18 @@ def test_topic_overlap_two_spells_pay_separately() -> None:
     assert [(p.items, p.cost) for p in found["topic_overlap"].payers] == [([1, 3], 60), ([1, 2], 15)]
 
 
-def test_topic_overlap_sampled_on_the_grid() -> None:
-    # Step 5: a 20-minute overlap 09:40-10:00 covers one instant of the 15-minute grid (09:45).
+def test_topic_overlap_counted_on_the_start_grid() -> None:
+    # Step 5: the 20-minute overlap 09:40-10:00 holds four instants of the 5-minute grid.
     problem = instance([item(1, topics=["msk"]), item(2, topics=["msk"])], step=5)
     found = terms(problem, [at(1, hm(9)), at(2, hm(9, 40), room=2)])
-    assert found["topic_overlap"].units == 15
+    assert found["topic_overlap"].units == 20
+
+
+def test_topic_overlap_sampled_on_a_coarse_grid() -> None:
+    # Step 30: a run is counted at its start and every 30 minutes; a 30-minute overlap is one instant.
+    problem = instance([item(1, topics=["msk"]), item(2, topics=["msk"])], step=30)
+    found = terms(problem, [at(1, hm(9)), at(2, hm(9, 30), room=2)])
+    assert found["topic_overlap"].units == 30
 
 
 def test_topic_overlap_back_to_back_is_free() -> None:
