@@ -8,7 +8,6 @@ It may leave runs unplaced; the solver then completes the hint.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 from collections import defaultdict
 
@@ -20,6 +19,7 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
     inst = prep.instance
     rooms_busy: dict[int, list[tuple[int, int]]] = defaultdict(list)  # room id -> [start, end)
     person_busy: dict[int, list[tuple[int, int, int]]] = defaultdict(list)  # person -> (start, end, room)
+    topic_busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
     placed: dict[tuple[int, int], Placement] = {}
 
     # Earliest start forced by what must come before.
@@ -69,19 +69,8 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
                     return False
         return True
 
-    # Load on the topic grid: runs per instant, in all and per topic (for spreading and clashes).
-    samples = prep.samples
-    topic_load: dict[str, list[int]] = defaultdict(lambda: [0] * len(samples))
-    load = [0] * len(samples)
-
-    def instants(s: int, e: int) -> range:
-        return range(bisect.bisect_left(samples, s), bisect.bisect_left(samples, e))
-
-    def score(run: Run, s: int) -> tuple[int, int]:
-        """(runs of its topics already there, runs of anything already there) over its instants."""
-        span = instants(s, s + run.item.duration)
-        same = sum(topic_load[t][i] for t in run.item.topics if t in topic_load for i in span)
-        return same, sum(load[i] for i in span)
+    def clashes(run: Run, s: int, e: int) -> int:
+        return sum(1 for t in run.item.topics for a, b in topic_busy[t] if a < e and s < b)
 
     def place(run: Run, room: int, s: int) -> None:
         e = s + run.item.duration
@@ -89,10 +78,8 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
         rooms_busy[room].append((s, e))
         for pid in run.item.faculty:
             person_busy[pid].append((s, e, room))
-        for i in instants(s, e):
-            load[i] += 1
-            for t in run.item.topics:
-                topic_load[t][i] += 1
+        for t in run.item.topics:
+            topic_busy[t].append((s, e))
 
     for key, pin in prep.pins.items():
         pinned = prep.items.get(key[0])
@@ -114,6 +101,7 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
             (room for c in prep.compatible[run.item.id] for room in c.rooms),
             key=lambda r: (room_fit_points(run.item.seats, r.capacity), r.capacity, r.id),
         )
+        best: tuple[int, int, int, int] | None = None
         wishes = [prep.preferred[pid] for pid in run.item.faculty if pid in prep.preferred]
         # Days already holding a run of the same item (runs should spread over the days).
         siblings = [
@@ -121,25 +109,29 @@ def greedy(prep: Prepared, max_candidates: int = 400) -> list[Placement]:
             for k in range(1, run.item.runs + 1)
             if k != run.run and (run.item.id, k) in placed
         ]
-
-        def rank(s: int) -> tuple[int, int, int, int]:
-            e = s + run.item.duration
-            unwished = sum(1 for windows in wishes if not any(w.contains(s, e) for w in windows))
-            unwished += sum(1 for d in siblings if d is not None and d.start <= s < d.end)
-            same, busy = score(run, s)
-            return (same, unwished, busy, s)
-
-        # The least crowded starts first (fewest runs of its topics, then of anything), then the earliest.
-        candidates = sorted((s for s in prep.starts[run.key] if earliest <= s <= last), key=rank)
-        for s in candidates[:max_candidates]:
+        tried = 0
+        for s in prep.starts[run.key]:
+            if s < earliest:
+                continue
+            if s > last:
+                break
             e = s + run.item.duration
             for room in rooms:
                 if overlaps_any(s, e, room.unavailable) or not free(room.id, s, e):
                     continue
-                if person_ok(run, room.id, s, e):
-                    place(run, room.id, s)
-                    return
+                if not person_ok(run, room.id, s, e):
+                    break
+                n = clashes(run, s, e)
+                unwished = sum(1 for windows in wishes if not any(w.contains(s, e) for w in windows))
+                unwished += sum(1 for d in siblings if d is not None and d.start <= s < d.end)
+                if best is None or (n, unwished) < best[:2]:
+                    best = (n, unwished, room.id, s)
                 break
+            tried += 1
+            if (best is not None and best[:2] == (0, 0)) or tried >= max_candidates:
+                break
+        if best is not None:
+            place(run, best[2], best[3])
 
     def visit(run: Run, depth: int = 0) -> None:
         """Place what must come first, then the run itself (chains stay together)."""
