@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from solver.model import Params, Placement
-from solver.prep import Prepared, Run, room_fit_points, series_pairs, share
+from solver.prep import Prepared, Run, merged, room_fit_points, series_pairs, share
 
 LinearTerm = tuple[cp_model.IntVar, int]
 
@@ -105,8 +105,10 @@ def _rooms(b: Built) -> None:
         runs = members.get(cls.index)
         if not runs:
             continue
+        # Closures that overlap each other would clash with one another: join them first.
         closed = [
-            m.new_fixed_size_interval_var(w.start, w.end - w.start, f"closed_c{cls.index}") for w in cls.unavailable
+            m.new_fixed_size_interval_var(w.start, w.end - w.start, f"closed_c{cls.index}")
+            for w in merged(cls.unavailable)
         ]
         if cls.size == 1:
             m.add_no_overlap(runs + closed)

@@ -24,6 +24,20 @@ def overlaps_any(start: int, end: int, windows: list[Window]) -> bool:
     return any(w.start < end and start < w.end for w in windows)
 
 
+def merged(windows: list[Window]) -> list[Window]:
+    """The same minutes as disjoint windows, in order (overlapping or touching windows joined)."""
+    out: list[Window] = []
+    for w in sorted(windows, key=lambda w: (w.start, w.end)):
+        if w.end <= w.start:
+            continue
+        if out and w.start <= out[-1].end:
+            if w.end > out[-1].end:
+                out[-1] = Window(start=out[-1].start, end=w.end)
+        else:
+            out.append(w)
+    return out
+
+
 def clock(instance: Instance, minute: int) -> str:
     """``Day 2 10:30`` for a minute of the instance."""
     for day in instance.days:

@@ -51,8 +51,14 @@ class Settings:
         return self.database_url.startswith("sqlite")
 
 
+SOLVE_JOBS = ("process", "external")
+
+
 def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     values = os.environ if env is None else env
+    solve_jobs = values.get("CONGRESS_SOLVE_JOBS", "process")
+    if solve_jobs not in SOLVE_JOBS:
+        raise ValueError(f"CONGRESS_SOLVE_JOBS must be one of {', '.join(SOLVE_JOBS)}, not {solve_jobs!r}")
     port = int(values.get("PORT", "8000"))
     host = values.get("CONGRESS_HOST", "127.0.0.1")
     return Settings(
@@ -61,7 +67,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         port=port,
         public_base_url=values.get("CONGRESS_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
         log_level=values.get("CONGRESS_LOG_LEVEL", "INFO"),
-        solve_jobs=values.get("CONGRESS_SOLVE_JOBS", "process"),
+        solve_jobs=solve_jobs,
     )
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import pytest
+
 from congress.config import settings_from_env
 
 
@@ -22,3 +24,8 @@ def test_port_and_public_url_follow_the_environment() -> None:
     settings = settings_from_env({"PORT": "9001", "CONGRESS_HOST": "0.0.0.0"})
     assert settings.port == 9001
     assert settings.public_base_url == "http://0.0.0.0:9001"
+
+
+def test_an_unknown_solve_jobs_mode_is_refused() -> None:
+    with pytest.raises(ValueError, match="CONGRESS_SOLVE_JOBS"):
+        settings_from_env({"CONGRESS_SOLVE_JOBS": "Process"})

@@ -660,3 +660,12 @@ def test_solve_random_instance_valid_or_explained(problem: Instance) -> None:
     if solution.status == "infeasible":
         assert solution.explanations != []
         assert all(e.message != "" for e in solution.explanations)
+
+
+def test_overlapping_closures_of_a_room_still_leave_it_usable() -> None:
+    hall = Room(id=1, name="Hall", capacity=100, unavailable=[window(hm(8), hm(11)), window(hm(10), hm(12))])
+    problem = instance([item(1)], rooms=[hall])
+    solution = run(problem)
+    assert solution.status == "optimal"
+    assert starts(solution, 1)[0] >= hm(12)
+    assert clean(problem, solution)

@@ -35,6 +35,7 @@ from congress.lib.queries import parse_hhmm
 from solver.model import Day, Instance, Item, Placement, Precedence, Window
 from solver.model import Person as SolverPerson
 from solver.model import Room as SolverRoom
+from solver.prep import merged
 
 # Runs start on a 15-minute grid unless a solve asks for another one.
 DEFAULT_STEP = 15
@@ -110,7 +111,7 @@ def _availability(rows: Sequence[Availability], mapping: Mapping, days: list[Day
     unavailable = list(kinds[AvailabilityKind.UNAVAILABLE])
     if kinds[AvailabilityKind.AVAILABLE]:
         unavailable += _complement(kinds[AvailabilityKind.AVAILABLE], days)
-    return sorted(unavailable, key=lambda w: (w.start, w.end)), kinds[AvailabilityKind.PREFERRED]
+    return merged(unavailable), merged(kinds[AvailabilityKind.PREFERRED])
 
 
 def _seats(item: ProgrammeItem) -> int:
@@ -126,12 +127,12 @@ def latest_release(session: Session, congress_id: uuid.UUID) -> ScheduleVersion 
     ).first()
 
 
-def draft_of(session: Session, congress_id: uuid.UUID) -> ScheduleVersion | None:
-    return session.scalars(
-        select(ScheduleVersion).where(
-            ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.DRAFT
-        )
-    ).first()
+def draft_of(session: Session, congress_id: uuid.UUID, *, lock: bool = False) -> ScheduleVersion | None:
+    """The congress's draft; with ``lock``, held until the transaction ends (edits and releases wait)."""
+    stmt = select(ScheduleVersion).where(
+        ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.DRAFT
+    )
+    return session.scalars(stmt.with_for_update() if lock else stmt).first()
 
 
 def assignments_of(session: Session, version_id: uuid.UUID) -> list[Assignment]:
@@ -155,20 +156,20 @@ def build_instance(
     breaks: list[Window] = []
     opening = congress.day_start.hour * 60 + congress.day_start.minute
     for d in _days(congress):
-        start = mapping.minute(_local(d, congress.day_start, tz))
+        opens = mapping.minute(_local(d, congress.day_start, tz))
         days.append(
             Day(
-                start=start,
+                start=opens,
                 end=mapping.minute(_local(d, congress.day_end, tz)),
                 # Where the local clock of the programme hours reads 00:00 (on the night the clocks
                 # change this is an hour away from the real midnight, so times still read right).
-                midnight=start - opening,
+                midnight=opens - opening,
                 label=d.strftime("%a %d %b"),
             )
         )
         for b in congress.breaks:
-            start, end = _local(d, parse_hhmm(b["start"]), tz), _local(d, parse_hhmm(b["end"]), tz)
-            breaks.append(Window(start=mapping.minute(start), end=mapping.minute(end)))
+            begins, ends = _local(d, parse_hhmm(b["start"]), tz), _local(d, parse_hhmm(b["end"]), tz)
+            breaks.append(Window(start=mapping.minute(begins), end=mapping.minute(ends)))
 
     availability = list(session.scalars(select(Availability).where(Availability.congress_id == congress_id)))
     by_room: dict[uuid.UUID, list[Availability]] = defaultdict(list)

@@ -12,6 +12,7 @@ transaction.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import logging
 import os
 import socket
@@ -24,8 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from congress.config import Settings
@@ -57,6 +59,10 @@ def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def claim(engine: Engine, run_id: uuid.UUID | None = None) -> uuid.UUID | None:
     """Take a queued job (this one, or the oldest); None if someone else was faster."""
     with Session(engine) as session, session.begin():
@@ -74,7 +80,7 @@ def claim(engine: Engine, run_id: uuid.UUID | None = None) -> uuid.UUID | None:
                 status=SolveStatus.RUNNING,
                 started_at=moment,
                 heartbeat_at=moment,
-                worker=f"{socket.gethostname()}:{os.getpid()}",
+                worker=worker_name(),
                 updated_at=moment,
             )
         )
@@ -109,7 +115,14 @@ TickCallback = Callable[[dict[str, Any]], None]
 
 
 def execute(engine: Engine, run_id: uuid.UUID, on_tick: TickCallback | None = None) -> SolveStatus:
-    """Run a job this process has claimed; returns its final status."""
+    """Run a job this process has claimed; returns its final status.
+
+    The job stays this worker's only while its row says so: if the row was reaped or taken over,
+    the search stops and nothing is written. A heartbeat that cannot be written (a busy database)
+    is retried; only a worker cut off for ``HEARTBEAT_TIMEOUT`` gives up.
+    """
+    solver: SolverEngine | None = None
+    thread: threading.Thread | None = None
     try:
         with Session(engine) as session:
             run = session.get_one(SolveRun, run_id)
@@ -121,18 +134,32 @@ def execute(engine: Engine, run_id: uuid.UUID, on_tick: TickCallback | None = No
         failure: list[BaseException] = []
 
         def work() -> None:
+            assert solver is not None
             try:
                 outcome.append(solver.run(latest.append))
             except BaseException as exc:
                 failure.append(exc)
 
-        started = time.monotonic()
+        started = last_beat = time.monotonic()
         thread = threading.Thread(target=work, name=f"solve-{run_id}", daemon=True)
         thread.start()
         while thread.is_alive():
             thread.join(TICK)
             figures = _figures(latest[-1] if latest else None, time.monotonic() - started)
-            if _tick(engine, run_id, figures):
+            try:
+                verdict = _tick(engine, run_id, figures)
+            except SQLAlchemyError:
+                if time.monotonic() - last_beat > HEARTBEAT_TIMEOUT.total_seconds():
+                    raise
+                log.warning("Solve run %s: heartbeat not written, retrying", run_id)
+                continue
+            last_beat = time.monotonic()
+            if verdict is Beat.LOST:
+                log.warning("Solve run %s is no longer this worker's; stopping", run_id)
+                solver.stop()
+                thread.join()
+                return SolveStatus.FAILED
+            if verdict is Beat.CANCEL:
                 solver.stop()
             if on_tick is not None:
                 on_tick(figures)
@@ -144,6 +171,15 @@ def execute(engine: Engine, run_id: uuid.UUID, on_tick: TickCallback | None = No
         log.exception("Solve run %s failed", run_id)
         _fail(engine, run_id, "The solver stopped on an internal error; the details are in the server log")
         return SolveStatus.FAILED
+    except BaseException:
+        # Interrupted (Ctrl-C, shutdown): the congress must not stay blocked by a run nobody does.
+        _fail(engine, run_id, "The worker was interrupted; solve again", status=SolveStatus.CANCELLED)
+        raise
+    finally:
+        if solver is not None:
+            solver.stop()
+        if thread is not None:
+            thread.join()
 
 
 def _figures(progress: Progress | None, elapsed: float) -> dict[str, Any]:
@@ -153,22 +189,39 @@ def _figures(progress: Progress | None, elapsed: float) -> dict[str, Any]:
     return figures
 
 
-def _tick(engine: Engine, run_id: uuid.UUID, figures: dict[str, Any]) -> bool:
-    """Write progress and the heartbeat; True if a cancel was requested."""
-    with Session(engine) as session, session.begin():
-        session.execute(
-            update(SolveRun).where(SolveRun.id == run_id).values(progress=figures, heartbeat_at=now(), updated_at=now())
-        )
-        return bool(session.scalar(select(SolveRun.cancel_requested).where(SolveRun.id == run_id)))
+class Beat(enum.Enum):
+    GO_ON = "go_on"
+    CANCEL = "cancel"
+    LOST = "lost"
 
 
-def _fail(engine: Engine, run_id: uuid.UUID, message: str) -> None:
+def _mine(run_id: uuid.UUID) -> ColumnElement[bool]:
+    """The run is still running, in this worker's hands."""
+    return (SolveRun.id == run_id) & (SolveRun.status == SolveStatus.RUNNING) & (SolveRun.worker == worker_name())
+
+
+def _tick(engine: Engine, run_id: uuid.UUID, figures: dict[str, Any]) -> Beat:
+    """Write progress and the heartbeat; say whether to go on, cancel, or let go."""
     with Session(engine) as session, session.begin():
-        session.execute(
-            update(SolveRun)
-            .where(SolveRun.id == run_id)
-            .values(status=SolveStatus.FAILED, error=message, finished_at=now(), updated_at=now())
+        written = session.execute(
+            update(SolveRun).where(_mine(run_id)).values(progress=figures, heartbeat_at=now(), updated_at=now())
         )
+        if written.rowcount != 1:  # type: ignore[attr-defined]
+            return Beat.LOST
+        cancel = session.scalar(select(SolveRun.cancel_requested).where(SolveRun.id == run_id))
+        return Beat.CANCEL if cancel else Beat.GO_ON
+
+
+def _fail(engine: Engine, run_id: uuid.UUID, message: str, status: SolveStatus = SolveStatus.FAILED) -> None:
+    try:
+        with Session(engine) as session, session.begin():
+            session.execute(
+                update(SolveRun)
+                .where(_mine(run_id))
+                .values(status=status, error=message, finished_at=now(), updated_at=now())
+            )
+    except SQLAlchemyError:
+        log.exception("Solve run %s: the failure could not be recorded", run_id)
 
 
 def result_of(solution: Solution, mapping: Mapping) -> dict[str, Any]:
@@ -243,7 +296,10 @@ def _finish(
 ) -> SolveStatus:
     result = result_of(solution, mapping)
     with Session(engine) as session, session.begin():
-        run = session.get_one(SolveRun, run_id, with_for_update=True)
+        run = session.scalars(select(SolveRun).where(_mine(run_id)).with_for_update()).first()
+        if run is None:
+            log.warning("Solve run %s is no longer this worker's; its result is dropped", run_id)
+            return SolveStatus.FAILED
         run.result = result
         run.finished_at = now()
         if solution.status == "cancelled" or run.cancel_requested:
@@ -252,11 +308,15 @@ def _finish(
         if solution.status == "infeasible":
             run.status = SolveStatus.INFEASIBLE
             return run.status
+        if not solution.placements and solution.status == "optimal":
+            run.status = SolveStatus.FAILED
+            run.error = "The congress has no programme items to place"
+            return run.status
         if solution.status == "unknown" or not solution.placements:
             run.status = SolveStatus.FAILED
             run.error = f"No schedule was found within {run.time_limit:g} s; allow more time"
             return run.status
-        draft = draft_of(session, run.congress_id)
+        draft = draft_of(session, run.congress_id, lock=True)
         if draft is None:
             draft = ScheduleVersion(congress_id=run.congress_id, status=VersionStatus.DRAFT, note="Solver draft")
             session.add(draft)
@@ -292,7 +352,12 @@ def serve_forever(engine: Engine, poll: float = 1.0, once: bool = False) -> int:
     """Take queued jobs one after another (``congress worker``); returns how many ran."""
     done = 0
     while True:
-        run_id = claim(engine)
+        try:
+            run_id = claim(engine)
+        except SQLAlchemyError:
+            # The database is busy or away for a moment: a worker outlives that.
+            log.exception("Could not look for queued solve runs")
+            run_id = None
         if run_id is not None:
             execute(engine, run_id)
             done += 1

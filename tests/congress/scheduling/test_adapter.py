@@ -89,3 +89,15 @@ def test_items_carry_seats_equipment_runs_and_faculty(api: Api, clean_db: Engine
     knee, shoulder = (next(i for i in instance.items if i.code == c) for c in ("RC 1", "RC 2"))
     assert knee.faculty == shoulder.faculty == [mapping.people[uuid.UUID(p["people"]["prof"])]]
     assert knee.seats == knee.people == 300
+
+
+def test_overlapping_closures_of_a_room_are_joined(api: Api, clean_db: Engine) -> None:
+    p = small_programme(api)
+    cid = p["congress"]
+    hall = p["rooms"]["hall"]
+    api.availability(cid, room_id=hall, starts_at="2026-06-18T08:00:00+02:00", ends_at="2026-06-18T12:30:00+02:00")
+    api.availability(cid, room_id=hall, starts_at="2026-06-18T10:00:00+02:00", ends_at="2026-06-18T14:00:00+02:00")
+    with Session(clean_db) as session:
+        instance, mapping = build_instance(session, uuid.UUID(cid))
+    room = next(r for r in instance.rooms if r.id == mapping.rooms[uuid.UUID(hall)])
+    assert room.unavailable == [Window(start=480, end=840)]

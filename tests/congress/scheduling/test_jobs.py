@@ -213,3 +213,57 @@ def test_a_minimal_change_solve_moves_only_what_a_cancelled_day_forces(api: Api,
     assert diff["people_affected"] == sum(m["people"] for m in diff["moved"])
     assert all(m["after"]["starts_at"][:10] != day for m in diff["moved"])
     assert run["result"]["violations"] == []
+
+
+def test_a_reaped_worker_writes_nothing_when_it_comes_back(api: Api, clean_db: Engine) -> None:
+    p = small_programme(api)
+    cid = p["congress"]
+    first = uuid.UUID(start(api, cid))
+    claim(clean_db, first)
+    with Session(clean_db) as session, session.begin():
+        session.execute(
+            update(SolveRun)
+            .where(SolveRun.id == first)
+            .values(heartbeat_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5))
+        )
+    second = start(api, cid)
+    # The stalled worker resumes: its run is no longer its own, so it stops and leaves the draft alone.
+    assert execute(clean_db, first) is SolveStatus.FAILED
+    assert read(api, cid, str(first))["status"] == "failed"
+    assert read(api, cid, second)["status"] == "queued"
+    with Session(clean_db) as session:
+        assert session.scalars(select(Assignment)).all() == []
+
+
+def test_a_queued_run_waiting_for_a_worker_is_not_reaped(api: Api, clean_db: Engine) -> None:
+    p = small_programme(api)
+    cid = p["congress"]
+    first = start(api, cid)
+    with Session(clean_db) as session, session.begin():
+        session.execute(
+            update(SolveRun)
+            .where(SolveRun.id == uuid.UUID(first))
+            .values(created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=2))
+        )
+    problem = api.call("POST", f"/api/congresses/{cid}/solves", {"time_limit": 10}, status=409)
+    assert problem["code"] == "solve_running"
+    assert read(api, cid, first)["status"] == "queued"
+
+
+def test_a_draft_solved_on_a_fine_grid_can_be_released(api: Api, clean_db: Engine) -> None:
+    p = small_programme(api)
+    cid = p["congress"]
+    # RC 3 may only start at 09:05: a 15-minute grid could not place it, the 5-minute grid can.
+    api.call(
+        "PATCH",
+        f"/api/congresses/{cid}/items/{p['items']['RC 3']}",
+        {"allowed_windows": [{"day": "2026-06-18", "start": "09:05", "end": "10:05"}]},
+    )
+    run_id = start(api, cid, step_minutes=5, changeover_minutes=0)
+    serve_forever(clean_db, once=True)
+    run = read(api, cid, run_id)
+    assert run["status"] == "succeeded", run
+    check = api.call("GET", f"/api/congresses/{cid}/versions/{run['version_id']}/check")
+    assert check["violations"] == []
+    released = api.call("POST", f"/api/congresses/{cid}/versions/{run['version_id']}/release", {}, status=200)
+    assert released["number"] == 1

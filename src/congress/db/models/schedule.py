@@ -39,7 +39,7 @@ class ScheduleVersion(Base):
     released_at: Mapped[dt.datetime | None] = mapped_column(DateTimeUTC(timezone=True), default=None)
     note: Mapped[str] = mapped_column(Text, default="")
     # For a release: what changed against the release before it (added, removed, moved).
-    diff: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict)
+    diff: Mapped[dict[str, Any]] = mapped_column(JsonB, default=dict, server_default=text("'{}'"))
 
 
 class Assignment(Base):

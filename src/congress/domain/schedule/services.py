@@ -82,7 +82,10 @@ class VersionService:
         )
 
     async def draft_row(self, congress_id: uuid.UUID, version_id: uuid.UUID) -> ScheduleVersion:
+        """The draft, locked until the transaction ends: edits, releases and a solver's write take turns."""
         version = await self.row(congress_id, version_id)
+        await self.session.execute(select(ScheduleVersion.id).where(ScheduleVersion.id == version.id).with_for_update())
+        await self.session.refresh(version)
         if version.status is not VersionStatus.DRAFT:
             raise Conflict(
                 f"Version {version.number} is released and cannot change; make a new draft",

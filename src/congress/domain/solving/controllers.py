@@ -99,7 +99,8 @@ class SolveController(Controller):
     @http.get(
         "/{run_id:uuid}/events",
         access=http.ORGANISER,
-        summary="Follow a solve run as server-sent events (progress…, then finished)",
+        summary="Follow a solve run as server-sent events (progress…, then finished, or timeout)",
+        media_type="text/event-stream",
     )
     async def follow_solve(
         self,

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 
 import msgspec
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -70,18 +70,18 @@ class SolveService:
     principal: Principal | None
 
     async def _reap_stale(self, congress_id: uuid.UUID) -> None:
-        """A job whose worker stopped writing is failed, so the congress can be solved again."""
+        """A running job whose worker stopped writing is failed, so the congress can be solved again.
+
+        Queued jobs are left alone: they may be waiting for a busy worker; an organiser can cancel them.
+        """
         moment = dt.datetime.now(dt.UTC)
         cutoff = moment - HEARTBEAT_TIMEOUT
         await self.session.execute(
             update(SolveRun)
             .where(
                 SolveRun.congress_id == congress_id,
-                SolveRun.status.in_(ACTIVE),
-                or_(
-                    SolveRun.heartbeat_at < cutoff,
-                    (SolveRun.heartbeat_at.is_(None)) & (SolveRun.created_at < cutoff),
-                ),
+                SolveRun.status == SolveStatus.RUNNING,
+                SolveRun.heartbeat_at < cutoff,
             )
             .values(
                 status=SolveStatus.FAILED,
@@ -98,7 +98,10 @@ class SolveService:
             select(SolveRun.id).where(SolveRun.congress_id == congress_id, SolveRun.status.in_(ACTIVE))
         )
         if active is not None:
-            raise Conflict(f"Solve run {active} is still running for this congress", code="solve_running")
+            raise Conflict(
+                f"Solve run {active} is queued or running for this congress; wait for it or cancel it",
+                code="solve_running",
+            )
         weights = data.weights or WeightsIn()
         run = SolveRun(
             congress_id=congress_id,
@@ -138,7 +141,10 @@ class SolveService:
         return [solve_run_read(r) for r in rows], total
 
     async def cancel(self, congress_id: uuid.UUID, run_id: uuid.UUID) -> SolveRun:
-        run = await self.row(congress_id, run_id)
+        await self.row(congress_id, run_id)
+        # Locked, so a worker finishing at this moment either sees the cancel or is seen as finished.
+        run = (await self.session.scalars(select(SolveRun).where(SolveRun.id == run_id).with_for_update())).one()
+        await self.session.refresh(run)
         if run.status in FINISHED:
             raise Conflict(f"The solve run has already finished ({run.status})", code="solve_finished")
         if run.status is SolveStatus.QUEUED:
