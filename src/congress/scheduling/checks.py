@@ -11,15 +11,20 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from congress.db.models import ScheduleVersion, SolveRun
 from congress.enums import SolveStatus
+from congress.lib.errors import NotFound
 from congress.scheduling.adapter import DEFAULT_CHANGEOVER, DEFAULT_STEP, assignments_of, build_instance
 from solver.costs import evaluate
 from solver.model import Violation, Weights
 from solver.validate import validate
+
+# Payers listed per soft term when the whole version is checked (the costliest first).
+PAYERS_KEPT = 25
 
 # Reported, but no reason to hold a release back: runs not placed yet, hand placements off the grid.
 WARNINGS = frozenset({"unplaced", "off_grid"})
@@ -38,8 +43,12 @@ class Check:
         return [v for v in self.violations if v["code"] not in WARNINGS]
 
 
-def check_version(session: Session, version: ScheduleVersion, weights: Weights | None = None) -> Check:
-    """Check a version with the grid and changeover of the solve that wrote it (or the defaults)."""
+def check_version(session: Session, version: ScheduleVersion, item_id: uuid.UUID | None = None) -> Check:
+    """Check a version with the grid, changeover and weights of the solve that wrote it (or the defaults).
+
+    With ``item_id``: only what concerns that item — its violations and every cost it pays, in full
+    ("why is this here, what does it cost").
+    """
     rows = assignments_of(session, version.id)
     pins = [a for a in rows if a.pinned]
     options = (
@@ -60,6 +69,12 @@ def check_version(session: Session, version: ScheduleVersion, weights: Weights |
     )
     placements = [mapping.placement(a) for a in rows if a.item_id in mapping.items and a.room_id in mapping.rooms]
     items = mapping.item_ids
+    focus = mapping.items.get(item_id) if item_id is not None else None
+    if item_id is not None and focus is None:
+        raise NotFound(f"No programme item with id {item_id} in this congress")
+
+    def concerns(values: list[int]) -> bool:
+        return focus is None or focus in values
 
     def ids(values: list[int]) -> list[str]:
         return [str(items[v]) for v in values if v in items]
@@ -67,18 +82,23 @@ def check_version(session: Session, version: ScheduleVersion, weights: Weights |
     def violation(v: Violation) -> dict[str, Any]:
         return {"code": v.code, "message": v.message, "items": ids(v.items)}
 
-    terms = evaluate(instance, placements, weights or Weights())
+    weights = msgspec.convert(options.get("weights", {}), Weights)
+    terms = evaluate(instance, placements, weights)
+    kept = None if focus is not None else PAYERS_KEPT
     return Check(
         runs=sum(i.runs for i in instance.items),
         placed=len({(p.item, p.run) for p in placements}),
-        violations=[violation(v) for v in validate(instance, placements)],
+        violations=[violation(v) for v in validate(instance, placements) if concerns(v.items)],
         terms=[
             {
                 "name": t.name,
                 "weight": t.weight,
                 "units": t.units,
                 "cost": t.cost,
-                "payers": [{"items": ids(p.items), "cost": p.cost, "detail": p.detail} for p in t.payers[:25]],
+                "payers": [
+                    {"items": ids(p.items), "cost": p.cost, "detail": p.detail}
+                    for p in [p for p in t.payers if concerns(p.items)][:kept]
+                ],
             }
             for t in terms
         ],

@@ -43,6 +43,7 @@ from congress.scheduling.adapter import (
     latest_release,
     to_assignments,
 )
+from congress.scheduling.checks import PAYERS_KEPT
 from solver.engine import Engine as SolverEngine
 from solver.model import Params, Progress, Solution, Weights
 
@@ -51,8 +52,6 @@ log = logging.getLogger("congress.solve")
 # A running job whose worker has not written for this long is considered lost.
 HEARTBEAT_TIMEOUT = dt.timedelta(seconds=60)
 TICK = 0.5
-# Payers listed per soft term in a stored result.
-PAYERS_KEPT = 25
 
 
 def now() -> dt.datetime:

@@ -90,16 +90,18 @@ class VersionController(Controller):
     @http.get(
         "/{version_id:uuid}/check",
         access=http.ORGANISER,
-        summary="Check a version against every hard rule (independent validator) and price its soft terms",
+        summary="Check a version against every hard rule (independent validator) and price its soft terms; "
+        "with item_id, only that item's violations and every cost it pays",
     )
     async def check_version(
         self,
         versions: NamedDependency[VersionService],
         congress_id: FromPath[uuid.UUID],
         version_id: FromPath[uuid.UUID],
+        item_id: FromQuery[uuid.UUID | None] = None,
     ) -> VersionCheck:
         version = await versions.row(congress_id, version_id)
-        return check_read(version.id, await versions.check(version))
+        return check_read(version.id, await versions.check(version, item_id))
 
     @http.get(
         "/{version_id:uuid}/diff",

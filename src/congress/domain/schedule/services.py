@@ -150,8 +150,8 @@ class VersionService:
         await flush_or_conflict(self.session, "The draft")
         return await self.read(version)
 
-    async def check(self, version: ScheduleVersion) -> Check:
-        return await self.session.run_sync(lambda s: check_version(s, version))
+    async def check(self, version: ScheduleVersion, item_id: uuid.UUID | None = None) -> Check:
+        return await self.session.run_sync(lambda s: check_version(s, version, item_id))
 
     async def release(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest) -> VersionRead:
         version = await self.draft_row(congress_id, version_id)

@@ -97,3 +97,26 @@ def test_a_draft_has_no_diff(api: Api) -> None:
     draft = api.draft(p["congress"])["id"]
     problem = api.call("GET", f"/api/congresses/{p['congress']}/versions/{draft}/diff", status=409)
     assert problem["code"] == "not_released"
+
+
+def test_asking_about_one_item_shows_what_it_breaks_and_pays(api: Api) -> None:
+    p = small_programme(api)
+    cid, items, rooms = p["congress"], p["items"], p["rooms"]
+    draft = api.draft(cid)["id"]
+    # The knee and shoulder courses share a topic and a teacher, and both sit in the hall at 09:00.
+    place(api, cid, draft, items["RC 1"], rooms["hall"], "2026-06-18T09:00:00+02:00")
+    place(api, cid, draft, items["RC 2"], rooms["hall"], "2026-06-18T09:00:00+02:00")
+    place(api, cid, draft, items["RC 3"], rooms["small"], "2026-06-18T14:00:00+02:00")
+    spine = api.call("GET", f"/api/congresses/{cid}/versions/{draft}/check?item_id={items['RC 3']}")
+    assert spine["violations"] == []
+    assert all(items["RC 3"] in payer["items"] for t in spine["terms"] for payer in t["payers"])
+    knee = api.call("GET", f"/api/congresses/{cid}/versions/{draft}/check?item_id={items['RC 1']}")
+    assert {v["code"] for v in knee["violations"]} == {"room_clash", "person_clash"}
+    topic = next(t for t in knee["terms"] if t["name"] == "topic_overlap")
+    assert [sorted(payer["items"]) for payer in topic["payers"]] == [sorted([items["RC 1"], items["RC 2"]])]
+    missing = api.call(
+        "GET",
+        f"/api/congresses/{cid}/versions/{draft}/check?item_id=01a20c63-0000-7000-8000-000000000000",
+        status=404,
+    )
+    assert missing["code"] == "not_found"
