@@ -14,11 +14,10 @@ import itertools
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from solver.model import Explanation, Instance, Item, Window
+from solver.model import Day, Explanation, Instance, Item, Window
 from solver.prep import Prepared, clock, fits, hours, overlaps_any, series_pairs, span
 
 
@@ -266,11 +265,10 @@ def _order(prep: Prepared) -> list[Explanation]:
     return out
 
 
-@dataclass(frozen=True)
-class _Demand:
-    minutes: int
-    runs: int
-    items: list[int]
+def _tied_to_day(prep: Prepared, keys: list[tuple[int, int]], day: Day) -> tuple[list[tuple[int, int]], int]:
+    """The runs among ``keys`` that can only take place on ``day``, and the minutes they need."""
+    on_day = [k for k in keys if prep.starts[k] and all(day.start <= s < day.end for s in prep.starts[k])]
+    return on_day, sum(prep.items[k[0]].duration for k in on_day)
 
 
 def _room_hours(prep: Prepared) -> list[Explanation]:
@@ -283,11 +281,11 @@ def _room_hours(prep: Prepared) -> list[Explanation]:
             only[rooms].append(run.key)
     for rooms, keys in sorted(only.items(), key=lambda kv: sorted(kv[0])):
         # Every run whose rooms are among these competes for them.
-        keys = [run.key for run in prep.runs if run.key in set(keys) or _rooms_within(prep, run.item, rooms)]
+        own = set(keys)
+        keys = [run.key for run in prep.runs if run.key in own or _rooms_within(prep, run.item, rooms)]
         names = " and ".join(sorted(prep.rooms[r].name for r in rooms))
         for day in inst.days:
-            on_day = [k for k in keys if prep.starts[k] and all(day.start <= s < day.end for s in prep.starts[k])]
-            need = sum(prep.items[k[0]].duration for k in on_day)
+            on_day, need = _tied_to_day(prep, keys, day)
             offer = sum(_open_minutes(prep, r, day.start, day.end) for r in rooms)
             if on_day and need > offer:
                 out.append(
@@ -332,8 +330,7 @@ def _person_hours(prep: Prepared) -> list[Explanation]:
             runs_of[pid].append(run.key)
     for pid, keys in sorted(runs_of.items()):
         for day in inst.days:
-            on_day = [k for k in keys if prep.starts[k] and all(day.start <= s < day.end for s in prep.starts[k])]
-            need = sum(prep.items[k[0]].duration for k in on_day)
+            on_day, need = _tied_to_day(prep, keys, day)
             blocked = [*prep.unavailable.get(pid, []), *inst.breaks]
             offer = day.end - day.start - _blocked_minutes(blocked, day.start, day.end)
             if on_day and need > offer:

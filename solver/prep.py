@@ -83,12 +83,6 @@ class RoomClass:
     def unavailable(self) -> list[Window]:
         return self.rooms[0].unavailable
 
-    @property
-    def name(self) -> str:
-        if self.size == 1:
-            return self.rooms[0].name
-        return f"{self.rooms[0].name} (+{self.size - 1} alike)"
-
 
 @dataclass(frozen=True, slots=True)
 class Run:

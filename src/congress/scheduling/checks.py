@@ -8,6 +8,7 @@ solver is involved.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,7 @@ from congress.enums import SolveStatus
 from congress.lib.errors import NotFound
 from congress.scheduling.adapter import DEFAULT_CHANGEOVER, DEFAULT_STEP, assignments_of, build_instance
 from solver.costs import evaluate
-from solver.model import Violation, Weights
+from solver.model import Term, Violation, Weights
 from solver.validate import validate
 
 # Payers listed per soft term when the whole version is checked (the costliest first).
@@ -28,6 +29,36 @@ PAYERS_KEPT = 25
 
 # Reported, but no reason to hold a release back: runs not placed yet, hand placements off the grid.
 WARNINGS = frozenset({"unplaced", "off_grid"})
+
+
+def term_dicts(
+    terms: list[Term], items: dict[int, uuid.UUID], concerns: Callable[[list[int]], bool] | None = None
+) -> list[dict[str, Any]]:
+    """Soft terms as stored and served: engine item numbers become database ids.
+
+    Every payer that ``concerns`` accepts is kept; without a filter, the costliest ``PAYERS_KEPT``.
+    """
+    kept = None if concerns is not None else PAYERS_KEPT
+    return [
+        {
+            "name": t.name,
+            "weight": t.weight,
+            "units": t.units,
+            "cost": t.cost,
+            "payers": [
+                {"items": [str(items[i]) for i in p.items if i in items], "cost": p.cost, "detail": p.detail}
+                for p in [p for p in t.payers if concerns is None or concerns(p.items)][:kept]
+            ],
+        }
+        for t in terms
+    ]
+
+
+def violation_dicts(violations: list[Violation], items: dict[int, uuid.UUID]) -> list[dict[str, Any]]:
+    return [
+        {"code": v.code, "message": v.message, "items": [str(items[i]) for i in v.items if i in items]}
+        for v in violations
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,32 +107,13 @@ def check_version(session: Session, version: ScheduleVersion, item_id: uuid.UUID
     def concerns(values: list[int]) -> bool:
         return focus is None or focus in values
 
-    def ids(values: list[int]) -> list[str]:
-        return [str(items[v]) for v in values if v in items]
-
-    def violation(v: Violation) -> dict[str, Any]:
-        return {"code": v.code, "message": v.message, "items": ids(v.items)}
-
     weights = msgspec.convert(options.get("weights", {}), Weights)
-    terms = evaluate(instance, placements, weights)
-    kept = None if focus is not None else PAYERS_KEPT
+    violations = [v for v in validate(instance, placements) if concerns(v.items)]
     return Check(
         runs=sum(i.runs for i in instance.items),
         placed=len({(p.item, p.run) for p in placements}),
-        violations=[violation(v) for v in validate(instance, placements) if concerns(v.items)],
-        terms=[
-            {
-                "name": t.name,
-                "weight": t.weight,
-                "units": t.units,
-                "cost": t.cost,
-                "payers": [
-                    {"items": ids(p.items), "cost": p.cost, "detail": p.detail}
-                    for p in [p for p in t.payers if concerns(p.items)][:kept]
-                ],
-            }
-            for t in terms
-        ],
+        violations=violation_dicts(violations, items),
+        terms=term_dicts(evaluate(instance, placements, weights), items, concerns if focus is not None else None),
     )
 
 

@@ -43,7 +43,7 @@ from congress.scheduling.adapter import (
     latest_release,
     to_assignments,
 )
-from congress.scheduling.checks import PAYERS_KEPT
+from congress.scheduling.checks import term_dicts, violation_dicts
 from solver.engine import Engine as SolverEngine
 from solver.model import Params, Progress, Solution, Weights
 
@@ -245,21 +245,8 @@ def result_of(solution: Solution, mapping: Mapping) -> dict[str, Any]:
         "first_feasible": solution.first_feasible,
         "solutions": solution.solutions,
         "placed": len(placed),
-        "terms": [
-            {
-                "name": t.name,
-                "weight": t.weight,
-                "units": t.units,
-                "cost": t.cost,
-                "payers": [
-                    {"items": ids(p.items, items), "cost": p.cost, "detail": p.detail} for p in t.payers[:PAYERS_KEPT]
-                ],
-            }
-            for t in solution.terms
-        ],
-        "violations": [
-            {"code": v.code, "message": v.message, "items": ids(v.items, items)} for v in solution.violations
-        ],
+        "terms": term_dicts(solution.terms, items),
+        "violations": violation_dicts(solution.violations, items),
         "explanations": [
             {
                 "code": e.code,
