@@ -1,0 +1,1 @@
+"""Publishing released schedules: the event ledger, iCal feeds, frab and table exports, change notices."""
