@@ -147,3 +147,35 @@ def small_programme(api: Api) -> dict[str, Any]:
         "people": {"prof": prof["id"], "tutor": tutor["id"]},
         "items": {i["code"]: i["id"] for i in items},
     }
+
+
+# Hand placements for ``small_programme`` (Europe/Zurich, summer time: UTC+2), no rule broken.
+SMALL_PLACEMENTS = [
+    ("RC 1", 1, "hall", "2026-06-18T09:00:00+02:00"),
+    ("RC 2", 1, "hall", "2026-06-18T11:00:00+02:00"),
+    ("RC 3", 1, "small", "2026-06-19T09:00:00+02:00"),
+    ("HW 1", 1, "lab", "2026-06-18T14:00:00+02:00"),
+    ("HW 1", 2, "lab", "2026-06-19T14:00:00+02:00"),
+]
+
+
+def released_programme(api: Api) -> dict[str, Any]:
+    """``small_programme`` placed by hand and released as version 1; returns its ids and the assignments."""
+    setup = small_programme(api)
+    cid = setup["congress"]
+    draft = api.draft(cid)
+    placed = {}
+    for code, run, room, start in SMALL_PLACEMENTS:
+        row = api.assignment(
+            cid, draft["id"], item_id=setup["items"][code], room_id=setup["rooms"][room], starts_at=start, run=run
+        )
+        placed[(code, run)] = row
+    api.release(cid, draft["id"])
+    return setup | {"assignments": placed, "version": draft["id"]}
+
+
+def next_draft(api: Api, congress_id: str, previous_version: str) -> tuple[str, dict[tuple[str, int], str]]:
+    """A new draft copied from a release; returns its id and assignment ids by (item id, run)."""
+    draft = api.draft(congress_id, copy_from=previous_version)
+    rows = api.call("GET", f"/api/congresses/{congress_id}/versions/{draft['id']}/assignments?limit=500")["items"]
+    return draft["id"], {(r["item_id"], r["run"]): r["id"] for r in rows}

@@ -22,7 +22,9 @@ from congress.config import Settings, get_settings
 from congress.db.engine import async_session_factory, make_async_engine
 from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
+from congress.domain.agenda.controllers import AgendaController, SeatController
 from congress.domain.congresses.controllers import CongressController, RoomController
+from congress.domain.feeds.controllers import CalendarController, FeedLinkController
 from congress.domain.people.controllers import MembershipController, PersonController
 from congress.domain.programme.controllers import (
     AvailabilityController,
@@ -90,6 +92,10 @@ ROUTES: list[Any] = [
     VersionController,
     AssignmentController,
     SolveController,
+    AgendaController,
+    SeatController,
+    FeedLinkController,
+    CalendarController,
 ]
 
 
@@ -115,6 +121,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             "db_session": Provide(provide_db_session),
             "principal": Provide(provide_principal, sync_to_thread=False),
             "page": Provide(provide_page, sync_to_thread=False),
+            "settings": Provide(lambda: settings, sync_to_thread=False),
         },
         exception_handlers={Exception: problem_details_handler},
         openapi_config=OpenAPIConfig(

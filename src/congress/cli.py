@@ -212,7 +212,7 @@ def _solve(slug: str, request: SolveRequest, release: bool, note: str) -> SolveR
         run = await SolveService(session, OPERATOR).row(congress_id, run_id)
         if release and run.status is SolveStatus.SUCCEEDED and run.version_id is not None:
             released = await VersionService(session, OPERATOR).release(
-                congress_id, run.version_id, ReleaseRequest(note=note)
+                congress_id, run.version_id, ReleaseRequest(note=note), get_settings().public_base_url
             )
             console.print(f"released as version {released.number}", highlight=False)
         return solve_run_read(run)

@@ -99,3 +99,15 @@ class SolveMode(enum.StrEnum):
     FRESH = "fresh"
     # Stay close to the latest release; moving a run costs the people it affects.
     MINIMAL_CHANGE = "minimal_change"
+
+
+class OutboxStatus(enum.StrEnum):
+    # Waiting to be sent (again, after a temporary failure) once next_attempt_at has come.
+    PENDING = "pending"
+    # Claimed by a sender; if the sender died mid-send, nobody knows whether it went out.
+    SENDING = "sending"
+    SENT = "sent"
+    # Refused for good by the mail server, or out of attempts.
+    FAILED = "failed"
+    # A sender died while sending: not retried automatically, so nothing goes out twice.
+    UNCERTAIN = "uncertain"

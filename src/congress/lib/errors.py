@@ -22,6 +22,7 @@ from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from sqlalchemy.exc import DataError, OperationalError
 
 from congress.lib.schema import Struct
+from congress.lib.security import redact
 
 if TYPE_CHECKING:
     from litestar import Request
@@ -178,14 +179,14 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
             status=exc.status,
             code=exc.code,
             detail=exc.detail,
-            instance=request.url.path,
+            instance=redact(request.url.path),
             errors=list(getattr(exc, "errors", [])),
         )
         if isinstance(exc, NotAuthenticated):
             headers = {"WWW-Authenticate": 'Bearer realm="congress"'}
     elif isinstance(exc, HTTPException):
         problem = _from_litestar(exc)
-        problem.instance = request.url.path
+        problem.instance = redact(request.url.path)
         if exc.headers:
             headers = dict(exc.headers)
     elif isinstance(exc, DataError):
@@ -196,26 +197,26 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
             status=422,
             code="invalid_value",
             detail="A value does not fit the database",
-            instance=request.url.path,
+            instance=redact(request.url.path),
         )
     elif isinstance(exc, OperationalError) and "locked" in str(exc.orig):
-        log.warning("database busy on %s %s", request.method, request.url.path)
+        log.warning("database busy on %s %s", request.method, redact(request.url.path))
         problem = ProblemDetails(
             type=_problem_type("database_busy"),
             title="The database is busy",
             status=503,
             code="database_busy",
             detail="Too many writers at once; retry shortly",
-            instance=request.url.path,
+            instance=redact(request.url.path),
         )
         headers = {"Retry-After": "1"}
     else:
-        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+        log.exception("unhandled error on %s %s", request.method, redact(request.url.path), exc_info=exc)
         problem = ProblemDetails(
             type=_problem_type("internal_error"),
             title="Internal server error",
             status=HTTP_500_INTERNAL_SERVER_ERROR,
             code="internal_error",
-            instance=request.url.path,
+            instance=redact(request.url.path),
         )
     return problem_response(problem, headers)

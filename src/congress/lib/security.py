@@ -10,12 +10,15 @@ from __future__ import annotations
 import enum
 import hashlib
 import hmac
+import re
 import secrets
 import uuid
 from dataclasses import dataclass
 
 CGR_PREFIX = "cgr_"  # marks our API tokens (helps secret scanners); not secret
+FEED_PREFIX = "cgf_"  # marks calendar feed secrets, which travel in URLs
 TOKEN_BYTES = 32
+_SECRET_IN_TEXT = re.compile(r"(cg[rf]_)[A-Za-z0-9_\-]+")
 
 
 class Role(enum.StrEnum):
@@ -56,3 +59,17 @@ def digest_matches(stored_digest: str, token: str) -> bool:
 
 def looks_like_token(value: str) -> bool:
     return value.startswith(CGR_PREFIX) and 20 <= len(value) <= 128
+
+
+def new_feed_token() -> str:
+    """A feed secret: 256 random bits, URL-safe (it is the last word of a calendar link)."""
+    return FEED_PREFIX + secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def looks_like_feed_token(value: str) -> bool:
+    return value.startswith(FEED_PREFIX) and 40 <= len(value) <= 128
+
+
+def redact(text: str) -> str:
+    """Hide any API or feed secret in a path or message before it is logged or echoed."""
+    return _SECRET_IN_TEXT.sub(r"\1[redacted]", text)

@@ -8,6 +8,7 @@ from litestar import Controller
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, JSONBody
 
+from congress.config import Settings
 from congress.domain.schedule.schemas import (
     AssignmentCreate,
     AssignmentRead,
@@ -84,8 +85,9 @@ class VersionController(Controller):
         congress_id: FromPath[uuid.UUID],
         version_id: FromPath[uuid.UUID],
         data: JSONBody[ReleaseRequest],
+        settings: NamedDependency[Settings],
     ) -> VersionRead:
-        return await versions.release(congress_id, version_id, data)
+        return await versions.release(congress_id, version_id, data, settings.public_base_url)
 
     @http.get(
         "/{version_id:uuid}/check",

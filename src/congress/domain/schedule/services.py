@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import msgspec
 from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
 from congress.db.models import Assignment, Congress, ProgrammeItem, Room, ScheduleVersion
 from congress.domain.schedule.schemas import (
@@ -33,6 +34,8 @@ from congress.enums import VersionStatus
 from congress.lib.errors import Conflict, InvalidInput, NotFound
 from congress.lib.queries import aware_utc, changes, flush_or_conflict, get_or_404, paginate, paginate_rows, zone
 from congress.lib.security import Principal
+from congress.publishing.ledger import publish
+from congress.publishing.notices import write_notices
 from congress.scheduling.checks import Check, check_version, version_diff
 
 
@@ -153,7 +156,10 @@ class VersionService:
     async def check(self, version: ScheduleVersion, item_id: uuid.UUID | None = None) -> Check:
         return await self.session.run_sync(lambda s: check_version(s, version, item_id))
 
-    async def release(self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest) -> VersionRead:
+    async def release(
+        self, congress_id: uuid.UUID, version_id: uuid.UUID, data: ReleaseRequest, base_url: str
+    ) -> VersionRead:
+        """Freeze the draft, publish its events (UIDs, sequences, cancellations) and write the change notices."""
         version = await self.draft_row(congress_id, version_id)
         if not data.allow_violations:
             blocking = (await self.check(version)).blocking
@@ -182,6 +188,12 @@ class VersionService:
             if key != "allow_violations":
                 setattr(version, key, value)
         await flush_or_conflict(self.session, "The release")
+
+        def publish_and_notify(session: Session) -> None:
+            changes = publish(session, version)
+            write_notices(session, version, changes, base_url, first_release=previous is None)
+
+        await self.session.run_sync(publish_and_notify)
         return await self.read(version)
 
     async def _assignments(self, version_id: uuid.UUID) -> list[Assignment]:

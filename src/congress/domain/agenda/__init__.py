@@ -1,0 +1,1 @@
+"""Attendees ' agendas: starred items and seats in workshop runs."""

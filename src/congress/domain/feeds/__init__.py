@@ -1,0 +1,1 @@
+"""Calendar feeds of released programmes: public ones, and personal ones behind secret links."""
