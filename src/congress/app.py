@@ -24,6 +24,7 @@ from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.agenda.controllers import AgendaController, SeatController
 from congress.domain.congresses.controllers import CongressController, RoomController
+from congress.domain.exports.controllers import ExportController
 from congress.domain.feeds.controllers import CalendarController, FeedLinkController
 from congress.domain.people.controllers import MembershipController, PersonController
 from congress.domain.programme.controllers import (
@@ -96,6 +97,7 @@ ROUTES: list[Any] = [
     SeatController,
     FeedLinkController,
     CalendarController,
+    ExportController,
 ]
 
 

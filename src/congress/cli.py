@@ -1,4 +1,4 @@
-"""The ``congress`` command: database, users, bundles, serving and the demo."""
+"""The ``congress`` command: database, users, bundles, solving, exports, serving and the demo."""
 
 from __future__ import annotations
 
@@ -19,9 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from congress.config import get_settings
 from congress.db import migrate
 from congress.db.engine import async_session_factory, make_async_engine, make_sync_engine
-from congress.db.models import Congress
+from congress.db.models import Congress, Person, Room
 from congress.domain.accounts.services import issue_token
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
+from congress.domain.exports.services import ExportService
+from congress.domain.feeds.services import FeedService
 from congress.domain.schedule.schemas import ReleaseRequest
 from congress.domain.schedule.services import VersionService
 from congress.domain.solving.schemas import SolveRequest, SolveRunRead
@@ -241,6 +243,87 @@ def solve(slug: str, time_limit: float, workers: int, seed: int, mode: str, rele
     _print_solve(run)
     if run.status is not SolveStatus.SUCCEEDED:
         raise SystemExit(1)
+
+
+@main.group()
+def export() -> None:
+    """Write the latest release to a file: iCalendar, frab/c3voc schedule, CSV or XLSX."""
+
+
+def _write(out: Path, body: bytes, what: str) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".part")
+    tmp.write_bytes(body)
+    tmp.replace(out)
+    console.print(f"wrote {what} to {out} ({len(body):,} bytes)", highlight=False)
+
+
+@export.command("ical")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--person", "email", default=None, help="One person's feed (by e-mail): faculty duties, seats, stars")
+@click.option("--room", default=None, help="One room's events (by name)")
+@click.option("--topic", default=None, help="One topic's events")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def export_ical(slug: str, email: str | None, room: str | None, topic: str | None, out: Path) -> None:
+    """An iCalendar file of the whole programme, one room, one topic, or one person."""
+    if email is not None and (room is not None or topic is not None):
+        raise click.UsageError("--person cannot be combined with --room or --topic")
+    base_url = get_settings().public_base_url
+
+    async def work(session: AsyncSession) -> bytes:
+        congress = await _congress_by_slug(session, slug)
+        feeds = FeedService(session, OPERATOR)
+        if email is not None:
+            person = await session.scalar(select(Person).where(Person.email == email.strip().lower()))
+            if person is None:
+                raise NotFound(f"No person with e-mail '{email}'")
+            rendered = await feeds.person_feed(congress.id, person.id, base_url)
+        else:
+            room_id = None
+            if room is not None:
+                room_id = await session.scalar(
+                    select(Room.id).where(Room.congress_id == congress.id, Room.name == room)
+                )
+                if room_id is None:
+                    raise NotFound(f"No room named '{room}' in {slug}")
+            rendered = await feeds.public(congress.id, room_id, topic, base_url, None, None)
+        assert rendered.body is not None
+        return rendered.body
+
+    _write(out, _run(work), "the calendar")
+
+
+@export.command("frab")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--format", "fmt", type=click.Choice(["json", "xml"]), default="json", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def export_frab(slug: str, fmt: str, out: Path) -> None:
+    """The latest release as a frab/c3voc schedule.json or schedule.xml."""
+    _write(out, _export(slug, fmt), f"schedule.{fmt}")
+
+
+@export.command("table")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="xlsx", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True)
+def export_table(slug: str, fmt: str, out: Path) -> None:
+    """The latest release as a spreadsheet for organisers (CSV or XLSX)."""
+    _write(out, _export(slug, fmt), f"the {fmt.upper()} programme")
+
+
+def _export(slug: str, kind: str) -> bytes:
+    async def work(session: AsyncSession) -> bytes:
+        congress = await _congress_by_slug(session, slug)
+        return (await ExportService(session, OPERATOR).export(congress.id, kind, get_settings().public_base_url)).body
+
+    return _run(work)
+
+
+async def _congress_by_slug(session: AsyncSession, slug: str) -> Congress:
+    congress = await session.scalar(select(Congress).where(Congress.slug == slug))
+    if congress is None:
+        raise NotFound(f"No congress with slug '{slug}'")
+    return congress
 
 
 @main.command("worker")

@@ -3,6 +3,8 @@ another person's objects. A route without a case here fails the suite."""
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -59,7 +61,31 @@ def build_world(api: Api, engine: Engine) -> World:
     w["bob_token"] = api.call("POST", "/api/tokens", {"name": "bob", "role": "attendee", "person_id": bob["id"]})[
         "info"
     ]["id"]
+    build_agenda_world(api, engine, w)
     return w
+
+
+def build_agenda_world(api: Api, engine: Engine, w: World) -> None:
+    """A released workshop with seats; Alice's and Bob's stars, seats and calendar links (Bob's first one rotated)."""
+    cid = w["congress"]
+    workshop = api.item(cid, code="HW 1", kind="hands_on_workshop", title="Knee ultrasound", capacity=8)
+    w["workshop"] = workshop["id"]
+    api.assignment(cid, w["draft"], item_id=workshop["id"], room_id=w["room"], starts_at="2026-06-19T14:00:00+02:00")
+    w["released_2"] = api.release(cid, w["draft"])["id"]
+    w["draft"] = api.draft(cid, copy_from=w["released_2"])["id"]
+    rows = api.call("GET", f"/api/congresses/{cid}/versions/{w['draft']}/assignments")["items"]
+    w["draft_assignment"] = next(r["id"] for r in rows if r["item_id"] == w["item"])
+    for who in ("alice", "bob"):
+        person = Api(api.client, issue_token(engine, Role.ATTENDEE, uuid.UUID(w[who])))
+        person.call("PUT", f"/api/congresses/{cid}/agenda/stars/{w['other_item']}")
+        person.call("PUT", f"/api/congresses/{cid}/agenda/seats/{workshop['id']}", {"run": 1})
+        link = person.call("POST", f"/api/congresses/{cid}/feeds")
+        w[f"{who}_feed"] = link["id"]
+        w[f"{who}_feed_token"] = link["url"].rsplit("/", 2)[-2]
+    # The organiser issues Bob a new link: his first one stops working.
+    w["revoked_feed_token"] = w["bob_feed_token"]
+    link = api.call("POST", f"/api/congresses/{cid}/feeds?person_id={w['bob']}")
+    w["bob_feed"], w["bob_feed_token"] = link["id"], link["url"].rsplit("/", 2)[-2]
 
 
 Body = Callable[[World], Any]
@@ -74,6 +100,7 @@ class Variant:
     body: Body | None = None
     check: dict[str, Check] = field(default_factory=dict)
     setup: Callable[[Api, World], None] | None = None
+    query: Callable[[World], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -446,9 +473,9 @@ ROUTES += [
                 CID,
                 everyone(200),
                 check={
-                    "anonymous": only_own("id", lambda w: {w["released"]}),
-                    "organiser": only_own("id", lambda w: {w["released"], w["draft"]}),
-                    **{r.value: only_own("id", lambda w: {w["released"]}) for r in MEMBER_ROLES},
+                    "anonymous": only_own("id", lambda w: {w["released"], w["released_2"]}),
+                    "organiser": only_own("id", lambda w: {w["released"], w["released_2"], w["draft"]}),
+                    **{r.value: only_own("id", lambda w: {w["released"], w["released_2"]}) for r in MEMBER_ROLES},
                 },
             )
         ],
@@ -566,6 +593,98 @@ ROUTES += [
 ]
 
 
+AG = C + "/agenda"
+FEEDS = C + "/feeds"
+
+
+def own_feeds(world: World, body: Any) -> None:
+    assert {row["id"] for row in body} == {world["alice_feed"]}
+
+
+def all_feeds(world: World, body: Any) -> None:
+    assert {world["alice_feed"], world["bob_feed"]} <= {row["id"] for row in body}
+
+
+def own_agenda(world: World, body: Any) -> None:
+    assert {s["item_id"] for s in body["stars"]} == {world["other_item"]}
+    assert {(s["person_id"], s["item_id"]) for s in body["seats"]} == {(world["alice"], world["workshop"])}
+
+
+def bobs_agenda(world: World, body: Any) -> None:
+    assert {(s["person_id"], s["item_id"]) for s in body["seats"]} == {(world["bob"], world["workshop"])}
+
+
+ROUTES += [
+    Route(
+        "GET",
+        AG,
+        [
+            # Organiser tokens here belong to no person: they have no agenda of their own.
+            Variant("own", CID, members(200, 403), check={r.value: own_agenda for r in MEMBER_ROLES}),
+            Variant(
+                "bob's",
+                CID,
+                members(404, 200),
+                query=lambda w: f"person_id={w['bob']}",
+                check={"organiser": bobs_agenda},
+            ),
+        ],
+    ),
+    Route("PUT", AG + "/stars/{item_id:uuid}", [Variant("star", CID | {"item_id": "item"}, members(200, 403))]),
+    Route(
+        "DELETE",
+        AG + "/stars/{item_id:uuid}",
+        [
+            Variant("starred", CID | {"item_id": "other_item"}, members(204, 403)),
+            Variant("not starred", CID | {"item_id": "item"}, members(404, 403)),
+        ],
+    ),
+    Route(
+        "PUT",
+        AG + "/seats/{item_id:uuid}",
+        [Variant("take", CID | {"item_id": "workshop"}, members(200, 403), body=lambda w: {"run": 1})],
+    ),
+    Route("DELETE", AG + "/seats/{item_id:uuid}", [Variant("held", CID | {"item_id": "workshop"}, members(204, 403))]),
+    Route(
+        "GET",
+        C + "/items/{item_id:uuid}/seats",
+        [Variant("workshop", CID | {"item_id": "workshop"}, organiser_only(200))],
+    ),
+    Route(
+        "POST",
+        FEEDS,
+        [
+            # An organiser's token has no person: they must name whom the link is for.
+            Variant("own", CID, members(201, 422)),
+            Variant("for bob", CID, members(404, 201), query=lambda w: f"person_id={w['bob']}"),
+        ],
+    ),
+    Route(
+        "GET",
+        FEEDS,
+        [Variant("list", CID, members(200, 200), check=member_and_organiser_checks(own_feeds, all_feeds))],
+    ),
+    Route(
+        "DELETE",
+        FEEDS + "/{feed_id:uuid}",
+        [
+            Variant("alice's", CID | {"feed_id": "alice_feed"}, members(204, 204)),
+            Variant("bob's", CID | {"feed_id": "bob_feed"}, members(404, 204)),
+        ],
+    ),
+    Route("GET", C + "/calendar.ics", [Variant("public", CID, everyone(200))]),
+    Route(
+        "GET",
+        "/api/feeds/{token:str}/calendar.ics",
+        [
+            # The secret link is the credential: whoever holds it reads it, whatever token they also send.
+            Variant("bob's link", {"token": "bob_feed_token"}, everyone(200)),
+            Variant("rotated link", {"token": "revoked_feed_token"}, everyone(404)),
+        ],
+    ),
+]
+
+
 def app_routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
     found: dict[tuple[str, str], HTTPRouteHandler] = {}
     for route in app.routes:
@@ -604,7 +723,9 @@ def test_role_may_or_may_not_use_route(
         variant.setup(api, world)
     path = route.template
     for name, key in variant.ids.items():
-        path = path.replace(f"{{{name}:uuid}}", world[key])
+        path = re.sub(rf"\{{{name}:[a-z]+\}}", world[key], path)
+    if variant.query is not None:
+        path += "?" + variant.query(world)
     headers = {}
     if who == "organiser":
         headers = api.headers
@@ -622,6 +743,4 @@ def test_role_may_or_may_not_use_route(
 
 
 def world_person(world: World) -> Any:
-    import uuid
-
     return uuid.UUID(world["alice"])

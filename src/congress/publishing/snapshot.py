@@ -16,11 +16,7 @@ import uuid
 import msgspec
 
 
-class Record(msgspec.Struct, frozen=True, kw_only=True):
-    """Base for the snapshot records."""
-
-
-class RoomEntry(Record):
+class RoomEntry(msgspec.Struct, frozen=True, kw_only=True):
     id: uuid.UUID
     name: str
     capacity: int
@@ -28,14 +24,14 @@ class RoomEntry(Record):
     number: int
 
 
-class FacultyEntry(Record):
+class FacultyEntry(msgspec.Struct, frozen=True, kw_only=True):
     person_id: uuid.UUID
     name: str
     role: str
     institution: str = ""
 
 
-class Event(Record):
+class Event(msgspec.Struct, frozen=True, kw_only=True):
     """One run of one programme item, as the latest release shows it (or as it was before a release removed it)."""
 
     # Never changes for the same item run: "<item uuid>.<run>@<congress slug>.congress".
@@ -65,7 +61,7 @@ class Event(Record):
     url: str
 
 
-class Programme(Record):
+class Programme(msgspec.Struct, frozen=True, kw_only=True):
     congress_id: uuid.UUID
     slug: str
     name: str

@@ -36,7 +36,8 @@ def caller_person(principal: Principal | None) -> uuid.UUID:
 SeatRow = tuple[WorkshopSeat, ProgrammeItem, Person, PublishedEvent | None]
 
 
-def seat_select() -> Select[SeatRow]:
+def seat_select() -> Select[tuple[WorkshopSeat, ProgrammeItem, Person, PublishedEvent]]:
+    """Seats with their item, holder and placement (the event is NULL until released: an outer join)."""
     return (
         select(WorkshopSeat, ProgrammeItem, Person, PublishedEvent)
         .join(ProgrammeItem, ProgrammeItem.id == WorkshopSeat.item_id)

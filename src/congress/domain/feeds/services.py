@@ -226,8 +226,19 @@ class FeedService:
         ).one_or_none()
         if row is None or not digest_matches(row.digest, token):
             raise NotFound("No such calendar feed", code="feed_not_found")
-        congress = await get_or_404(self.session, Congress, row.congress_id)
-        person = await get_or_404(self.session, Person, row.person_id)
+        return await self.person_feed(row.congress_id, row.person_id, base_url, if_none_match, if_modified_since)
+
+    async def person_feed(
+        self,
+        congress_id: uuid.UUID,
+        person_id: uuid.UUID,
+        base_url: str,
+        if_none_match: str | None = None,
+        if_modified_since: str | None = None,
+    ) -> Rendered:
+        """One person's feed (reached through their secret link, or by an operator's export)."""
+        congress = await get_or_404(self.session, Congress, congress_id)
+        person = await get_or_404(self.session, Person, person_id)
         release = await self._release(congress.id)
         stars = (
             await self.session.execute(
@@ -245,7 +256,7 @@ class FeedService:
         ).one()
         etag = _etag(
             "person",
-            row.id,
+            person.id,
             release.id if release else "-",
             congress.updated_at.isoformat(),
             person.updated_at.isoformat(),

@@ -1,0 +1,1 @@
+"""Exports of released programmes: frab/c3voc schedule.json and schedule.xml, CSV and XLSX."""
