@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy import Engine
 from congress.config import Settings
 from congress.lib.security import Role
 from tests.conftest import issue_token
+from tests.factories import Api, released_programme
 from tests.live_server import live_server
 
 WRITERS = 12
@@ -94,3 +97,37 @@ def test_concurrent_solve_requests_queue_exactly_one_run(server: str, headers: d
     with ThreadPoolExecutor(WRITERS) as pool:
         outcomes = Counter(pool.map(solve, range(WRITERS)))
     assert outcomes == {(202, ""): 1, (409, "solve_running"): WRITERS - 1}
+
+
+def test_concurrent_seat_requests_never_overfill_a_run(
+    server: str, headers: dict[str, str], clean_db: Engine, app_client: Any
+) -> None:
+    setup = released_programme(Api(app_client, headers["Authorization"].removeprefix("Bearer ")))
+    cid, hw = setup["congress"], setup["items"]["HW 1"]
+    httpx.patch(f"{server}/api/congresses/{cid}/items/{hw}", json={"capacity": 3}, headers=headers).raise_for_status()
+    tokens = []
+    for n in range(WRITERS):
+        person = httpx.post(
+            f"{server}/api/people", json={"name": f"P{n}", "email": f"seat{n}@example.org"}, headers=headers
+        ).json()
+        httpx.post(
+            f"{server}/api/congresses/{cid}/registrations",
+            json={"person_id": person["id"], "category": "full"},
+            headers=headers,
+        ).raise_for_status()
+        tokens.append(issue_token(clean_db, Role.ATTENDEE, uuid.UUID(person["id"])))
+
+    def take(token: str) -> tuple[int, str]:
+        response = httpx.put(
+            f"{server}/api/congresses/{cid}/agenda/seats/{hw}",
+            json={"run": 1},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=30,
+        )
+        return response.status_code, response.json().get("code", "") if response.status_code >= 400 else ""
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        outcomes = Counter(pool.map(take, tokens))
+    assert outcomes == {(200, ""): 3, (409, "run_full"): WRITERS - 3}
+    seats = httpx.get(f"{server}/api/congresses/{cid}/items/{hw}/seats", headers=headers).json()
+    assert [(r["run"], r["taken"]) for r in seats["runs"]] == [(1, 3), (2, 0)]
