@@ -11,7 +11,7 @@ export PORT
 DEMO_DB     ?= sqlite:///var/demo.sqlite3
 DEMO_BUNDLE ?= var/demo-essr.json
 
-.PHONY: demo test lint typecheck contracts pytest install clean
+.PHONY: demo test lint typecheck contracts pytest install verifiers clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +38,22 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
+# The independent clients the tests check our output with: Mozilla's ical.js
+# (npm) and xmllint (Debian's libxml2-utils, installed when missing).
+JS_DEPS := tests/js/node_modules/.package-lock.json
+
+$(JS_DEPS): tests/js/package.json tests/js/package-lock.json
+	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
+
+verifiers: $(JS_DEPS)
+	@command -v xmllint >/dev/null 2>&1 || { \
+	  echo "installing libxml2-utils (xmllint)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils; }
+
+pytest: install verifiers
 	$(BIN)/python -m pytest
 
 test: lint typecheck contracts pytest
 
 clean:
-	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis
+	rm -rf $(VENV) var .mypy_cache .ruff_cache .pytest_cache .hypothesis tests/js/node_modules

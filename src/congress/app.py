@@ -26,6 +26,7 @@ from congress.domain.agenda.controllers import AgendaController, SeatController
 from congress.domain.congresses.controllers import CongressController, RoomController
 from congress.domain.exports.controllers import ExportController
 from congress.domain.feeds.controllers import CalendarController, FeedLinkController
+from congress.domain.feeds.services import RENDERED
 from congress.domain.people.controllers import MembershipController, PersonController
 from congress.domain.programme.controllers import (
     AvailabilityController,
@@ -103,6 +104,7 @@ ROUTES: list[Any] = [
 
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
+    RENDERED.resize(settings.feed_cache_bytes)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncGenerator[None, None]:

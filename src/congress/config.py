@@ -37,6 +37,8 @@ class Settings:
     log_level: str
     # "process": the API starts a worker process per solve; "external": `congress worker` takes the jobs.
     solve_jobs: str = "process"
+    # Rendered calendar feeds kept in memory per process (by ETag); 0 turns the cache off.
+    feed_cache_bytes: int = 64 * 1024 * 1024
 
     @property
     def async_database_url(self) -> str:
@@ -60,6 +62,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     if solve_jobs not in SOLVE_JOBS:
         raise ValueError(f"CONGRESS_SOLVE_JOBS must be one of {', '.join(SOLVE_JOBS)}, not {solve_jobs!r}")
     port = int(values.get("PORT", "8000"))
+    feed_cache_mb = int(values.get("CONGRESS_FEED_CACHE_MB", "64"))
+    if not 0 <= feed_cache_mb <= 64 * 1024:
+        raise ValueError(f"CONGRESS_FEED_CACHE_MB must be between 0 and 65536, not {feed_cache_mb}")
     host = values.get("CONGRESS_HOST", "127.0.0.1")
     return Settings(
         database_url=values.get("CONGRESS_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
@@ -68,6 +73,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         public_base_url=values.get("CONGRESS_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
         log_level=values.get("CONGRESS_LOG_LEVEL", "INFO"),
         solve_jobs=solve_jobs,
+        feed_cache_bytes=feed_cache_mb * 1024 * 1024,
     )
 
 

@@ -17,7 +17,9 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import threading
 import uuid
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
@@ -46,6 +48,51 @@ from congress.publishing.snapshot import Event
 
 # Bump when the rendering changes, so clients holding an old ETag get the new bytes.
 FEED_FORMAT = "1"
+
+
+class RenderCache:
+    """Rendered feeds by ETag, least recently used first out, within a byte budget.
+
+    A feed's ETag is derived from everything its bytes depend on, so a hit is
+    always current; rendering a large feed costs far more than the lookups
+    that derive its ETag. Per process; nothing secret is in a key.
+    """
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget = budget_bytes
+        self.used = 0
+        self._entries: OrderedDict[tuple[str, str], bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def resize(self, budget_bytes: int) -> None:
+        with self._lock:
+            self.budget = budget_bytes
+            while self.used > self.budget and self._entries:
+                _, dropped = self._entries.popitem(last=False)
+                self.used -= len(dropped)
+
+    def get(self, etag: str, base_url: str) -> bytes | None:
+        with self._lock:
+            body = self._entries.get((etag, base_url))
+            if body is not None:
+                self._entries.move_to_end((etag, base_url))
+            return body
+
+    def put(self, etag: str, base_url: str, body: bytes) -> bytes:
+        if not body or len(body) > self.budget // 4:
+            return body
+        with self._lock:
+            key = (etag, base_url)
+            if key not in self._entries:
+                self._entries[key] = body
+                self.used += len(body)
+            while self.used > self.budget:
+                _, dropped = self._entries.popitem(last=False)
+                self.used -= len(dropped)
+        return body
+
+
+RENDERED = RenderCache(budget_bytes=64 * 1024 * 1024)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,35 +283,52 @@ class FeedService:
         if_none_match: str | None = None,
         if_modified_since: str | None = None,
     ) -> Rendered:
-        """One person's feed (reached through their secret link, or by an operator's export)."""
-        congress = await get_or_404(self.session, Congress, congress_id)
-        person = await get_or_404(self.session, Person, person_id)
-        release = await self._release(congress.id)
-        stars = (
+        """One person's feed (reached through their secret link, or by an operator's export).
+
+        Everything the feed depends on is read in one statement, so the 304 path is one round trip.
+        """
+        latest = (
+            select(ScheduleVersion.id)
+            .where(ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.RELEASED)
+            .order_by(ScheduleVersion.number.desc())
+            .limit(1)
+            .scalar_subquery()
+        )
+        mine_starred = (AgendaStar.person_id == person_id, AgendaStar.congress_id == congress_id)
+        mine_seated = (WorkshopSeat.person_id == person_id, WorkshopSeat.congress_id == congress_id)
+        row = (
             await self.session.execute(
-                select(func.count(), func.max(AgendaStar.updated_at)).where(
-                    AgendaStar.person_id == person.id, AgendaStar.congress_id == congress.id
+                select(
+                    Congress,
+                    Person,
+                    ScheduleVersion,
+                    select(func.count()).where(*mine_starred).scalar_subquery(),
+                    select(func.max(AgendaStar.updated_at)).where(*mine_starred).scalar_subquery(),
+                    select(func.count()).where(*mine_seated).scalar_subquery(),
+                    select(func.max(WorkshopSeat.updated_at)).where(*mine_seated).scalar_subquery(),
                 )
+                .select_from(Congress)
+                .join(Person, Person.id == person_id)
+                .outerjoin(ScheduleVersion, ScheduleVersion.id == latest)
+                .where(Congress.id == congress_id)
             )
-        ).one()
-        seats = (
-            await self.session.execute(
-                select(func.count(), func.max(WorkshopSeat.updated_at)).where(
-                    WorkshopSeat.person_id == person.id, WorkshopSeat.congress_id == congress.id
-                )
-            )
-        ).one()
+        ).one_or_none()
+        if row is None:
+            raise NotFound("No such calendar feed", code="feed_not_found")
+        congress, person, release, star_count, star_last, seat_count, seat_last = row
         etag = _etag(
             "person",
             person.id,
             release.id if release else "-",
             congress.updated_at.isoformat(),
             person.updated_at.isoformat(),
-            *stars,
-            *seats,
+            star_count,
+            star_last,
+            seat_count,
+            seat_last,
         )
         last_modified = _latest(
-            [release.released_at if release else None, congress.updated_at, person.updated_at, stars[1], seats[1]]
+            [release.released_at if release else None, congress.updated_at, person.updated_at, star_last, seat_last]
         )
         filename = f"{congress.slug}-my-programme.ics"
         if is_fresh(etag, last_modified, if_none_match, if_modified_since):
@@ -291,7 +355,7 @@ class FeedService:
             notes = personal_notes(programme.events, person.id, seat_keys, starred)
             return ical.render(programme, title, notes=notes)
 
-        body = await self.session.run_sync(render)
+        body = RENDERED.get(etag, base_url) or RENDERED.put(etag, base_url, await self.session.run_sync(render))
         return Rendered(body, etag, last_modified, filename, private=True)
 
     async def public(
@@ -327,5 +391,5 @@ class FeedService:
             events = [e for e in programme.events if topic is None or topic in e.topics]
             return ical.render(programme, title, events)
 
-        body = await self.session.run_sync(render)
+        body = RENDERED.get(etag, base_url) or RENDERED.put(etag, base_url, await self.session.run_sync(render))
         return Rendered(body, etag, last_modified, filename, private=False)
