@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import msgspec
+import openpyxl
 import pytest
 import yaml
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 from litestar import Litestar
 from litestar.testing import TestClient
 from sqlalchemy import Engine
@@ -17,6 +23,9 @@ from sqlalchemy import Engine
 from congress.cli import main
 from congress.config import Settings, get_settings
 from examples.demo import build_bundle
+from tests.congress.publishing.test_frab import validate_json, validate_xml
+from tests.factories import Api, released_programme
+from tests.icaljs import parse_with_icaljs, utc
 from tests.integration.test_bad_input import row_counts
 
 
@@ -138,3 +147,273 @@ def test_solve_of_an_unknown_congress_fails_cleanly(cli_env: CliRunner, clean_db
     result = cli_env.invoke(main, ["solve", "--congress", "no-such-congress"])
     assert result.exit_code == 2
     assert "no-such-congress" in result.output
+
+
+# --- congress export ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def released(api: Api) -> dict[str, Any]:
+    """``released_programme`` plus its slug, the people's e-mails and the release's runs as the API reads them."""
+    setup = released_programme(api)
+    cid = setup["congress"]
+    rows = api.call("GET", f"/api/congresses/{cid}/versions/{setup['version']}/assignments?limit=500")["items"]
+    return setup | {
+        "slug": api.call("GET", f"/api/congresses/{cid}")["slug"],
+        "emails": {key: api.call("GET", f"/api/people/{pid}")["email"] for key, pid in setup["people"].items()},
+        "starts": {
+            (r["item_id"], r["run"]): dt.datetime.fromisoformat(r["starts_at"]).astimezone(dt.UTC) for r in rows
+        },
+    }
+
+
+def export(runner: CliRunner, *args: str) -> Result:
+    return runner.invoke(main, ["export", *args])
+
+
+def ical_starts(path: Path) -> dict[tuple[str, int], dt.datetime]:
+    """(item id, run) → UTC start of every event in the file, as ical.js reads it."""
+    parsed = parse_with_icaljs(path.read_bytes())
+    assert not any(e["floating"] for e in parsed["events"])
+    starts = {}
+    for event in parsed["events"]:
+        item, run = event["uid"].split("@", 1)[0].rsplit(".", 1)
+        starts[(item, int(run))] = utc(event["start"])
+    return starts
+
+
+def flat(result: Result) -> str:
+    """The command's output with rich's line wrapping undone."""
+    return " ".join(result.output.split())
+
+
+def runs_of(released: dict[str, Any], *codes: str) -> dict[tuple[str, int], dt.datetime]:
+    ids = {released["items"][code] for code in codes}
+    return {key: start for key, start in released["starts"].items() if key[0] in ids}
+
+
+def test_export_ical_whole_programme_has_release_utc_starts(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "out" / "programme.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert ical_starts(out) == released["starts"]
+    assert len(released["starts"]) == 5
+    assert not out.with_name(out.name + ".part").exists()
+
+
+@pytest.mark.parametrize(("person", "codes"), [("prof", ("RC 1", "RC 2")), ("tutor", ("HW 1",))])
+def test_export_ical_person_only_their_faculty_events(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path, person: str, codes: tuple[str, ...]
+) -> None:
+    out = tmp_path / f"{person}.ics"
+
+    result = export(
+        cli_env, "ical", "--congress", released["slug"], "--person", released["emails"][person], "--out", str(out)
+    )
+
+    assert result.exit_code == 0, result.output
+    assert ical_starts(out) == runs_of(released, *codes)
+
+
+def test_export_ical_person_email_case_insensitive(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "prof.ics"
+    email = " " + released["emails"]["prof"].upper() + " "
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--person", email, "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert ical_starts(out) == runs_of(released, "RC 1", "RC 2")
+
+
+def test_export_ical_room_only_that_rooms_events(cli_env: CliRunner, released: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "lab.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--room", "US-Lab", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert ical_starts(out) == runs_of(released, "HW 1")
+    assert len(ical_starts(out)) == 2
+
+
+def test_export_ical_topic_only_that_topics_events(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "neuro.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--topic", "neuro", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    assert ical_starts(out) == runs_of(released, "RC 3")
+
+
+def test_export_frab_json_file_valid_against_schema(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "cli" / "schedule.json"  # the validator writes its own copy to tmp_path
+
+    result = export(cli_env, "frab", "--congress", released["slug"], "--format", "json", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    checked = validate_json(out.read_bytes(), tmp_path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    days = json.loads(out.read_bytes())["schedule"]["conference"]["days"]
+    dates = sorted(dt.datetime.fromisoformat(e["date"]) for d in days for es in d["rooms"].values() for e in es)
+    assert dates == sorted(released["starts"].values())
+
+
+def test_export_frab_xml_file_valid_against_xsd(cli_env: CliRunner, released: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "cli" / "schedule.xml"  # the validator writes its own copy to tmp_path
+
+    result = export(cli_env, "frab", "--congress", released["slug"], "--format", "xml", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    checked = validate_xml(out.read_bytes(), tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    dates = sorted(dt.datetime.fromisoformat(e.findtext("date") or "") for e in ET.parse(out).iter("event"))
+    assert dates == sorted(released["starts"].values())
+
+
+def test_export_frab_same_bytes_as_api(
+    cli_env: CliRunner, released: dict[str, Any], client: TestClient[Litestar], tmp_path: Path
+) -> None:
+    for fmt in ("json", "xml"):
+        out = tmp_path / f"schedule.{fmt}"
+        result = export(cli_env, "frab", "--congress", released["slug"], "--format", fmt, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert out.read_bytes() == client.get(f"/api/congresses/{released['congress']}/schedule.{fmt}").content
+
+
+def test_export_table_xlsx_file_opens_with_a_row_per_run(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "programme.xlsx"
+
+    result = export(cli_env, "table", "--congress", released["slug"], "--format", "xlsx", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    sheet = openpyxl.load_workbook(out)["Programme"]
+    header, *rows = ([cell.value for cell in row] for row in sheet.iter_rows())
+    starts = sorted(dt.datetime.fromisoformat(row[header.index("Starts UTC")]) for row in rows)
+    assert starts == sorted(released["starts"].values())
+
+
+def test_export_table_csv_file_has_bom_and_a_row_per_run(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "programme.csv"
+
+    result = export(cli_env, "table", "--congress", released["slug"], "--format", "csv", "--out", str(out))
+
+    assert result.exit_code == 0, result.output
+    data = out.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header, *rows = csv.reader(io.StringIO(data.decode("utf-8-sig"), newline=""))
+    starts = sorted(dt.datetime.fromisoformat(row[header.index("Starts UTC")]) for row in rows)
+    assert starts == sorted(released["starts"].values())
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["ical"], ["frab", "--format", "json"], ["frab", "--format", "xml"], ["table", "--format", "csv"], ["table"]],
+    ids=["ical", "frab-json", "frab-xml", "table-csv", "table-xlsx"],
+)
+def test_export_unknown_congress_exit_2_no_file(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path, command: list[str]
+) -> None:
+    out = tmp_path / "export.out"
+
+    result = export(cli_env, *command, "--congress", "no-such-congress", "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "No congress with slug 'no-such-congress'" in flat(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_ical_unknown_person_exit_2_no_file(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "ghost.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--person", "ghost@example.org", "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "No person with e-mail 'ghost@example.org'" in flat(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_ical_unknown_room_exit_2_no_file(cli_env: CliRunner, released: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "nowhere.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--room", "Nowhere", "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "No room named 'Nowhere'" in flat(result)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_export_ical_room_of_another_congress_exit_2(
+    cli_env: CliRunner, api: Api, released: dict[str, Any], tmp_path: Path
+) -> None:
+    other = api.congress()
+    api.room(other["id"], name="Elsewhere")
+    out = tmp_path / "elsewhere.ics"
+
+    result = export(cli_env, "ical", "--congress", released["slug"], "--room", "Elsewhere", "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "No room named 'Elsewhere'" in flat(result)
+    assert not out.exists()
+
+
+def test_export_failure_leaves_existing_file_untouched(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path
+) -> None:
+    out = tmp_path / "schedule.json"
+    out.write_bytes(b"previous")
+
+    result = export(cli_env, "frab", "--congress", "no-such-congress", "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert out.read_bytes() == b"previous"
+
+
+def test_export_before_any_release_exit_2_no_file(cli_env: CliRunner, api: Api, tmp_path: Path) -> None:
+    congress = api.congress()
+    out = tmp_path / "schedule.json"
+
+    result = export(cli_env, "frab", "--congress", congress["slug"], "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "no_release" in flat(result)
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("other", [["--room", "US-Lab"], ["--topic", "MSK"]], ids=["room", "topic"])
+def test_export_ical_person_with_room_or_topic_usage_error(
+    cli_env: CliRunner, released: dict[str, Any], tmp_path: Path, other: list[str]
+) -> None:
+    out = tmp_path / "both.ics"
+    person = ["--person", released["emails"]["prof"]]
+
+    result = export(cli_env, "ical", "--congress", released["slug"], *person, *other, "--out", str(out))
+
+    assert result.exit_code == 2, result.output
+    assert "Usage:" in result.output
+    assert "--person cannot be combined with --room or --topic" in flat(result)
+    assert not out.exists()
+
+
+def test_export_unknown_format_usage_error(cli_env: CliRunner, released: dict[str, Any], tmp_path: Path) -> None:
+    out = tmp_path / "schedule.yaml"
+
+    result = export(cli_env, "frab", "--congress", released["slug"], "--format", "yaml", "--out", str(out))
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in flat(result)
+    assert not out.exists()

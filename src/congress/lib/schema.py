@@ -20,12 +20,13 @@ class Struct(msgspec.Struct, metaclass=_KeywordOnly, forbid_unknown_fields=True)
     """Base for request and response payloads: keyword-only, unknown fields rejected."""
 
 
-# Text never holds NUL: PostgreSQL cannot store it, and no person types it.
-NO_NUL = r"^[^\x00]*$"
+# Text holds no control characters but tab and line breaks: PostgreSQL cannot store NUL, XML 1.0 and
+# iCalendar forbid the others, and no person types them (they arrive pasted from other programs).
+NO_CONTROL = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 
-Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_NUL)]
-ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_NUL)]
-LongText = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_NUL)]
+Name = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=NO_CONTROL)]
+ShortText = Annotated[str, msgspec.Meta(max_length=200, pattern=NO_CONTROL)]
+LongText = Annotated[str, msgspec.Meta(max_length=4000, pattern=NO_CONTROL)]
 Slug = Annotated[str, msgspec.Meta(min_length=2, max_length=64, pattern=r"^[a-z0-9]+(?:-[a-z0-9]+)*$")]
 Email = Annotated[
     str,
@@ -34,13 +35,13 @@ Email = Annotated[
 CountryCode = Annotated[str, msgspec.Meta(min_length=2, max_length=2, pattern=r"^[A-Z]{2}$")]
 Minutes = Annotated[int, msgspec.Meta(ge=1, le=24 * 60)]
 NonNegative = Annotated[int, msgspec.Meta(ge=0, le=1_000_000)]
-Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_NUL)]
+Topic = Annotated[str, msgspec.Meta(min_length=1, max_length=64, pattern=NO_CONTROL)]
 LocalTime = Annotated[str, msgspec.Meta(pattern=r"^([01][0-9]|2[0-3]):[0-5][0-9]$")]
 
 
 # A free-text search in a query string.
 SearchText = Annotated[
-    str | None, QueryParameter(max_length=100, pattern=NO_NUL, description="Part of a name, title, code or email")
+    str | None, QueryParameter(max_length=100, pattern=NO_CONTROL, description="Part of a name, title, code or email")
 ]
 
 T = TypeVar("T")

@@ -28,7 +28,7 @@ import uuid
 import xml.etree.ElementTree as ET
 import zoneinfo
 
-from congress.publishing.snapshot import Event, FacultyEntry, Programme
+from congress.publishing.snapshot import Event, FacultyEntry, Programme, printable
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 GENERATOR = "congress"
@@ -139,7 +139,7 @@ def frab_xml(programme: Programme) -> bytes:
             end=_stamp(day.end),
         )
         for room in rooms:
-            room_element = ET.SubElement(day_element, "room", name=room.name, guid=str(room.guid))
+            room_element = ET.SubElement(day_element, "room", name=printable(room.name), guid=str(room.guid))
             for event in day.events:
                 if event.room == room.name:
                     room_element.append(_xml_event(programme, event, tz))
@@ -284,5 +284,5 @@ def _stamp(moment: dt.datetime) -> str:
 
 def _text(parent: ET.Element, tag: str, text: str) -> ET.Element:
     element = ET.SubElement(parent, tag)
-    element.text = text
+    element.text = printable(text)
     return element

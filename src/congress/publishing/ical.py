@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping
 
 import icalendar
 
-from congress.publishing.snapshot import Event, Programme
+from congress.publishing.snapshot import Event, Programme, printable
 
 PRODID = "-//congress//Radiology congress programme//EN"
 REFRESH = dt.timedelta(hours=1)  # also X-PUBLISHED-TTL:PT1H below
@@ -70,11 +70,11 @@ def vevent(programme: Programme, event: Event, tz: zoneinfo.ZoneInfo, note: str 
     component.add("last-modified", event.changed_at)
     component.add("sequence", event.sequence)
     component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
-    component.add("summary", summary(event))
+    component.add("summary", printable(summary(event)))
     component.add("dtstart", event.starts_at.astimezone(tz))
     component.add("dtend", event.ends_at.astimezone(tz))
-    component.add("location", location(programme, event))
-    component.add("description", description(event, note))
+    component.add("location", printable(location(programme, event)))
+    component.add("description", printable(description(event, note)))
     component.add("url", event.url)
     if event.topics:
         component.add("categories", list(event.topics))
@@ -100,8 +100,8 @@ def render(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", title)
-    cal.add("x-wr-calname", title)
+    cal.add("name", printable(title))
+    cal.add("x-wr-calname", printable(title))
     cal.add("x-wr-timezone", programme.time_zone)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")

@@ -11,9 +11,18 @@ rendering local times.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 
 import msgspec
+
+# What XML 1.0 and iCalendar TEXT cannot carry (the API refuses these; rows stored before that are cleaned).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def printable(text: str) -> str:
+    """``text`` without the control characters no export format may carry."""
+    return _CONTROL.sub("", text)
 
 
 class RoomEntry(msgspec.Struct, frozen=True, kw_only=True):

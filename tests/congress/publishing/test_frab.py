@@ -440,3 +440,14 @@ def test_frab_event_room_not_among_rooms_listed(tmp_path: Path) -> None:
     assert [e["id"] for e in conference["days"][0]["rooms"]["Annex"]] == [13]
     assert [e["id"] for e in conference["days"][0]["rooms"]["Old Hall A"]] == [14]
     assert_valid(programme, tmp_path)
+
+
+def test_frab_xml_stays_well_formed_when_stored_text_holds_control_characters(tmp_path: Path) -> None:
+    """Rows stored before the API refused control characters still export as valid XML."""
+    programme = sample_programme()
+    dirty = msgspec.structs.replace(programme.live_events[0], title="Knee\x0b MRI\x1b[1m", description="bell\x07")
+    events = tuple(dirty if e.uid == dirty.uid else e for e in programme.events)
+    data = frab_xml(msgspec.structs.replace(programme, events=events))
+    checked = validate_xml(data, tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert b"<title>Knee MRI[1m</title>" in data

@@ -10,9 +10,9 @@ import msgspec
 from msgspec import UNSET, Meta, UnsetType
 
 from congress.enums import Equipment
-from congress.lib.schema import NO_NUL, LocalTime, LongText, Name, NonNegative, ShortText, Slug, Struct
+from congress.lib.schema import NO_CONTROL, LocalTime, LongText, Name, NonNegative, ShortText, Slug, Struct
 
-TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_NUL, examples=["Europe/Vienna"])]
+TimeZoneName = Annotated[str, Meta(min_length=1, max_length=64, pattern=NO_CONTROL, examples=["Europe/Vienna"])]
 EquipmentCounts = Annotated[dict[Equipment, NonNegative], Meta(max_length=len(Equipment))]
 
 

@@ -23,7 +23,7 @@ from congress.domain.programme.services import AvailabilityService, FacultyServi
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
 from congress.lib import http
 from congress.lib.deps import PageParams, service
-from congress.lib.schema import NO_NUL, Page, SearchText
+from congress.lib.schema import NO_CONTROL, Page, SearchText
 
 
 class ItemController(Controller):
@@ -38,7 +38,7 @@ class ItemController(Controller):
         congress_id: FromPath[uuid.UUID],
         page: NamedDependency[PageParams],
         kind: FromQuery[ItemKind | None] = None,
-        topic: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_NUL)] = None,
+        topic: Annotated[str | None, QueryParameter(max_length=64, pattern=NO_CONTROL)] = None,
         q: SearchText = None,
         person_id: Annotated[uuid.UUID | None, QueryParameter(description="Items this person is faculty of")] = None,
     ) -> Page[ItemRead]:

@@ -11,10 +11,10 @@ from msgspec import UNSET, Meta, UnsetType
 
 from congress.domain.congresses.schemas import EquipmentCounts
 from congress.enums import AvailabilityKind, FacultyRole, ItemKind
-from congress.lib.schema import NO_NUL, LocalTime, LongText, Minutes, NonNegative, ShortText, Struct, Topic
+from congress.lib.schema import NO_CONTROL, LocalTime, LongText, Minutes, NonNegative, ShortText, Struct, Topic
 
 ItemCode = Annotated[str, Meta(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9][A-Za-z0-9 ._/-]*$")]
-Title = Annotated[str, Meta(min_length=1, max_length=300, pattern=NO_NUL)]
+Title = Annotated[str, Meta(min_length=1, max_length=300, pattern=NO_CONTROL)]
 Topics = Annotated[list[Topic], Meta(max_length=20)]
 Runs = Annotated[int, Meta(ge=1, le=20)]
 SeriesPosition = Annotated[int, Meta(ge=1, le=100)]
