@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import sys
+import threading
 import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -15,6 +18,7 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import sessionmaker
 
 from congress.config import get_settings
 from congress.db import migrate
@@ -31,6 +35,7 @@ from congress.domain.solving.services import SolveService, solve_run_read
 from congress.enums import SolveMode, SolveStatus
 from congress.lib.errors import CongressError, NotFound
 from congress.lib.security import Principal, Role
+from congress.publishing.mailer import SmtpSettings, deliver_due, send_forever
 from congress.scheduling.jobs import claim, execute, serve_forever
 
 T = TypeVar("T")
@@ -324,6 +329,42 @@ async def _congress_by_slug(session: AsyncSession, slug: str) -> Congress:
     if congress is None:
         raise NotFound(f"No congress with slug '{slug}'")
     return congress
+
+
+@main.group()
+def outbox() -> None:
+    """Deliver the change notices releases write (SMTP settings: CONGRESS_SMTP_*)."""
+
+
+@outbox.command("send")
+@click.option("--once", is_flag=True, help="Deliver what is due now, then stop")
+@click.option("--poll", type=click.FloatRange(1, 3600), default=30.0, show_default=True, help="Seconds between rounds")
+def outbox_send(once: bool, poll: float) -> None:
+    """Send due notices; failures are retried with backoff, nothing is sent twice."""
+    try:
+        smtp = SmtpSettings.from_env(os.environ)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from exc
+    if smtp is None:
+        raise click.UsageError("No mail server is configured: set CONGRESS_SMTP_HOST and CONGRESS_SMTP_FROM")
+    engine = make_sync_engine(get_settings())
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    try:
+        if once:
+            report = deliver_due(sessions, smtp)
+            console.print(
+                f"sent {report.sent}, to retry {report.retried}, failed {report.failed}, uncertain {report.uncertain}",
+                highlight=False,
+            )
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            send_forever(sessions, smtp, poll_seconds=poll, stop=stop)
+        except KeyboardInterrupt:
+            stop.set()
+    finally:
+        engine.dispose()
 
 
 @main.command("worker")

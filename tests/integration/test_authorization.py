@@ -3,6 +3,7 @@ another person's objects. A route without a case here fails the suite."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Callable
@@ -13,9 +14,10 @@ import pytest
 from litestar import Litestar
 from litestar.handlers import HTTPRouteHandler
 from litestar.testing import TestClient
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert
 
 from congress.app import create_app
+from congress.db.models import OutboxMessage
 from congress.lib.http import ACCESS_KEY, Access
 from congress.lib.security import Role
 from tests.conftest import issue_token
@@ -82,6 +84,31 @@ def build_agenda_world(api: Api, engine: Engine, w: World) -> None:
         link = person.call("POST", f"/api/congresses/{cid}/feeds")
         w[f"{who}_feed"] = link["id"]
         w[f"{who}_feed_token"] = link["url"].rsplit("/", 2)[-2]
+    # A notice to Bob that failed for good (the organiser may requeue it).
+    now = dt.datetime.now(dt.UTC)
+    w["notice"] = str(uuid.uuid4())
+    with engine.begin() as conn:
+        conn.execute(
+            insert(OutboxMessage).values(
+                id=uuid.UUID(w["notice"]),
+                congress_id=uuid.UUID(cid),
+                person_id=uuid.UUID(w["bob"]),
+                release=2,
+                recipient="bob@example.org",
+                subject="Programme changes",
+                body="Dear Bob",
+                attachment_name="",
+                attachment="",
+                changes=[],
+                message_id=f"<{w['notice']}@test>",
+                status="failed",
+                attempts=8,
+                next_attempt_at=now,
+                last_error="550 no such user",
+                created_at=now,
+                updated_at=now,
+            )
+        )
     # The organiser issues Bob a new link: his first one stops working.
     w["revoked_feed_token"] = w["bob_feed_token"]
     link = api.call("POST", f"/api/congresses/{cid}/feeds?person_id={w['bob']}")
@@ -682,6 +709,20 @@ ROUTES += [
             Variant("rotated link", {"token": "revoked_feed_token"}, everyone(404)),
         ],
     ),
+]
+
+
+OUTBOX = C + "/outbox"
+NOTICE = CID | {"message_id": "notice"}
+
+ROUTES += [
+    Route("GET", C + "/schedule.json", [Variant("public", CID, everyone(200))]),
+    Route("GET", C + "/schedule.xml", [Variant("public", CID, everyone(200))]),
+    Route("GET", C + "/programme.csv", [Variant("organisers", CID, organiser_only(200))]),
+    Route("GET", C + "/programme.xlsx", [Variant("organisers", CID, organiser_only(200))]),
+    Route("GET", OUTBOX, [Variant("list", CID, organiser_only(200))]),
+    Route("GET", OUTBOX + "/{message_id:uuid}", [Variant("one", NOTICE, organiser_only(200))]),
+    Route("POST", OUTBOX + "/{message_id:uuid}/requeue", [Variant("failed", NOTICE, organiser_only(200))]),
 ]
 
 

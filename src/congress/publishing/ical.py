@@ -63,6 +63,59 @@ def location(programme: Programme, event: Event) -> str:
     return ", ".join(part for part in (event.room, programme.venue) if part)
 
 
+class Text(icalendar.vText):
+    """TEXT escaped by RFC 5545 §3.3.11 alone (icalendar's own escaping turns a literal backslash-N into a newline)."""
+
+    def to_ical(self) -> bytes:
+        text = str(self).replace("\r\n", "\n").replace("\r", "\n")
+        for plain, escaped in (("\\", "\\\\"), (";", "\\;"), (",", "\\,"), ("\n", "\\n")):
+            text = text.replace(plain, escaped)
+        return text.encode("utf-8")
+
+
+def text(value: str) -> Text:
+    return Text(printable(value))
+
+
+def wall_time(moment: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
+    """The local time with TZID, or UTC where the local clock shows that time twice (the hour the clocks go back).
+
+    RFC 5545 reads a repeated local time as its first occurrence; writing UTC there is exact for every client.
+    """
+    local = moment.astimezone(tz)
+    if local.replace(fold=1 - local.fold).utcoffset() != local.utcoffset():
+        return moment.astimezone(dt.UTC)
+    return local
+
+
+def timezone(name: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
+    """The zone's rules from ``first`` to ``last`` (inclusive), one observance per onset.
+
+    ical.js (like libical before its fix of sf#44) ignores the DTSTART of an
+    observance that also has RDATEs, which icalendar writes when a span holds two
+    changes of the same kind; splitting them keeps every client right.
+    """
+    zone = icalendar.Timezone.from_tzid(name, first_date=first, last_date=last + dt.timedelta(days=1))
+    split = icalendar.Timezone()
+    for key, value in zone.property_items(recursive=False)[1:-1]:
+        split.add(key, value, encode=False)
+    for observance in zone.subcomponents:
+        onsets = [observance.get("dtstart").dt]
+        for rdates in (
+            observance.get("rdate", []) if isinstance(observance.get("rdate"), list) else [observance.get("rdate")]
+        ):
+            if rdates is not None:
+                onsets += [d.dt for d in rdates.dts]
+        for onset in sorted(set(onsets)):
+            single = type(observance)()
+            for key, value in observance.property_items(recursive=False)[1:-1]:
+                if key not in ("DTSTART", "RDATE"):
+                    single.add(key, value, encode=False)
+            single.add("dtstart", onset)
+            split.add_component(single)
+    return split
+
+
 def vevent(programme: Programme, event: Event, tz: zoneinfo.ZoneInfo, note: str = "") -> icalendar.Event:
     component = icalendar.Event()
     component.add("uid", event.uid)
@@ -70,11 +123,11 @@ def vevent(programme: Programme, event: Event, tz: zoneinfo.ZoneInfo, note: str 
     component.add("last-modified", event.changed_at)
     component.add("sequence", event.sequence)
     component.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
-    component.add("summary", printable(summary(event)))
-    component.add("dtstart", event.starts_at.astimezone(tz))
-    component.add("dtend", event.ends_at.astimezone(tz))
-    component.add("location", printable(location(programme, event)))
-    component.add("description", printable(description(event, note)))
+    component.add("summary", text(summary(event)))
+    component.add("dtstart", wall_time(event.starts_at, tz))
+    component.add("dtend", wall_time(event.ends_at, tz))
+    component.add("location", text(location(programme, event)))
+    component.add("description", text(description(event, note)))
     component.add("url", event.url)
     if event.topics:
         component.add("categories", list(event.topics))
@@ -100,18 +153,15 @@ def render(
     cal.add("prodid", PRODID)
     cal.add("version", "2.0")
     cal.add("calscale", "GREGORIAN")
-    cal.add("name", printable(title))
-    cal.add("x-wr-calname", printable(title))
+    cal.add("name", text(title))
+    cal.add("x-wr-calname", text(title))
     cal.add("x-wr-timezone", programme.time_zone)
     cal.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     cal.add("x-published-ttl", "PT1H")
     # The zone's rules for the whole span the feed covers, before the events (one VTIMEZONE even for an empty feed).
-    days = [e.starts_at.astimezone(tz).date() for e in chosen] + [programme.first_day, programme.last_day]
-    cal.add_component(
-        icalendar.Timezone.from_tzid(
-            programme.time_zone, first_date=min(days) - dt.timedelta(days=1), last_date=max(days) + dt.timedelta(days=1)
-        )
-    )
+    days = [m.astimezone(tz).date() for e in chosen for m in (e.starts_at, e.ends_at)]
+    days += [programme.first_day, programme.last_day]
+    cal.add_component(timezone(programme.time_zone, min(days) - dt.timedelta(days=1), max(days) + dt.timedelta(days=1)))
     for event in chosen:
         cal.add_component(vevent(programme, event, tz, (notes or {}).get(event.uid, "")))
     data: bytes = cal.to_ical()

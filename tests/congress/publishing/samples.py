@@ -24,9 +24,7 @@ SPEAKER = FacultyEntry(
     role="speaker",
     institution="Medizinische Universität Wien",
 )
-TUTOR = FacultyEntry(
-    person_id=uuid.UUID("0190a000-0000-7000-8000-0000000000c2"), name="Dr. Ana O'Neill", role="tutor"
-)
+TUTOR = FacultyEntry(person_id=uuid.UUID("0190a000-0000-7000-8000-0000000000c2"), name="Dr. Ana O'Neill", role="tutor")
 BASE_URL = "https://congress.example.org"
 RELEASED_AT = dt.datetime(2026, 10, 1, 12, 0, tzinfo=UTC)
 

@@ -1,0 +1,1 @@
+"""The outbox of change notices: what was written for whom, and whether it went out."""
