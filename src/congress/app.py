@@ -27,6 +27,7 @@ from congress.domain.congresses.controllers import CongressController, RoomContr
 from congress.domain.exports.controllers import ExportController
 from congress.domain.feeds.controllers import CalendarController, FeedLinkController
 from congress.domain.feeds.services import RENDERED
+from congress.domain.imports.controllers import ImportController
 from congress.domain.outbox.controllers import OutboxController
 from congress.domain.people.controllers import MembershipController, PersonController
 from congress.domain.programme.controllers import (
@@ -101,6 +102,7 @@ ROUTES: list[Any] = [
     CalendarController,
     ExportController,
     OutboxController,
+    ImportController,
 ]
 
 

@@ -13,8 +13,10 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import msgspec
 from rich.console import Console
 from rich.live import Live
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,12 +30,14 @@ from congress.domain.accounts.services import issue_token
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
 from congress.domain.exports.services import ExportService
 from congress.domain.feeds.services import FeedService
+from congress.domain.imports.schemas import ImportKind, ImportProblem, ImportReport, Placement
+from congress.domain.imports.services import ImportService
 from congress.domain.schedule.schemas import ReleaseRequest
 from congress.domain.schedule.services import VersionService
 from congress.domain.solving.schemas import SolveRequest, SolveRunRead
 from congress.domain.solving.services import SolveService, solve_run_read
 from congress.enums import SolveMode, SolveStatus
-from congress.lib.errors import CongressError, NotFound
+from congress.lib.errors import CongressError, InvalidFile, NotFound
 from congress.lib.security import Principal, Role
 from congress.publishing.mailer import SmtpSettings, deliver_due, send_forever
 from congress.scheduling.jobs import claim, execute, serve_forever
@@ -248,6 +252,116 @@ def solve(slug: str, time_limit: float, workers: int, seed: int, mode: str, rele
     _print_solve(run)
     if run.status is not SolveStatus.SUCCEEDED:
         raise SystemExit(1)
+
+
+IMPORT_KINDS = [k.value for k in ImportKind] + ["calendar", "frab"]
+
+
+@main.command("import")
+@click.argument("kind", type=click.Choice(IMPORT_KINDS))
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--dry-run", is_flag=True, help="Check and count, write nothing")
+@click.option("--delete-missing", is_flag=True, help="Delete what the file no longer lists (tables only)")
+@click.option("--sheet", default=None, help="XLSX: the sheet to read (default: the first)")
+@click.option("--person", "email", default=None, help="calendar: whose calendar it is (e-mail)")
+@click.option(
+    "--placement",
+    type=click.Choice([p.value for p in Placement]),
+    default=Placement.HINTS.value,
+    show_default=True,
+    help="frab: put the times into the draft as hints, as pins, or not at all",
+)
+def import_file(
+    kind: str,
+    file: Path,
+    slug: str,
+    dry_run: bool,
+    delete_missing: bool,
+    sheet: str | None,
+    email: str | None,
+    placement: str,
+) -> None:
+    """Import a CSV/XLSX table, a calendar (ICS) or a frab schedule; every problem is listed, and nothing is
+    written while one remains."""
+    if kind == "calendar" and email is None:
+        raise click.UsageError("A calendar import needs --person EMAIL")
+    data = file.read_bytes()
+
+    async def work(session: AsyncSession) -> ImportReport:
+        try:
+            return await attempt(session)
+        except InvalidFile as exc:
+            problems = [ImportProblem(**msgspec.structs.asdict(p)) for p in exc.problems]
+            return ImportReport(
+                file=file.name,
+                dry_run=dry_run,
+                written=False,
+                read_as="",
+                rows=0,
+                counts={},
+                ignored_columns=[],
+                problems=problems,
+            )
+
+    async def attempt(session: AsyncSession) -> ImportReport:
+        congress = await _congress_by_slug(session, slug)
+        imports = ImportService(session, OPERATOR)
+        if kind == "calendar":
+            person = await session.scalar(select(Person).where(Person.email == (email or "").strip().lower()))
+            if person is None:
+                raise NotFound(f"No person with e-mail '{email}'")
+            return await imports.calendar(congress.id, person.id, data, file.name, dry_run=dry_run)
+        if kind == "frab":
+            return await imports.frab(congress.id, data, file.name, placement=Placement(placement), dry_run=dry_run)
+        return await imports.table(
+            congress.id,
+            ImportKind(kind),
+            data,
+            file.name,
+            sheet=sheet,
+            dry_run=dry_run,
+            delete_missing=delete_missing,
+        )
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        progress.add_task(f"{'checking' if dry_run else 'importing'} {file.name} ({len(data):,} bytes)", total=None)
+        report = _run(work)
+    _print_import(report)
+    if report.problems:
+        raise SystemExit(1)
+
+
+def _print_import(report: ImportReport) -> None:
+    for problem in report.problems:
+        where = ", ".join(
+            part
+            for part in (
+                problem.file,
+                problem.sheet and f"sheet {problem.sheet}",
+                problem.row and f"row {problem.row}",
+                problem.column and f"column {problem.column!r}",
+            )
+            if part
+        )
+        console.print(f"[red]{where}[/red] ({problem.code}): {problem.message}", highlight=False, soft_wrap=True)
+    table = Table(title=f"{report.file} ({report.read_as}, {report.rows} rows)")
+    for column in ("", "created", "updated", "unchanged", "deleted"):
+        table.add_column(column, justify="right" if column else "left")
+    for what, counts in report.counts.items():
+        table.add_row(what, str(counts.created), str(counts.updated), str(counts.unchanged), str(counts.deleted))
+    console.print(table)
+    if report.ignored_columns:
+        console.print(f"ignored columns: {', '.join(report.ignored_columns)}", highlight=False)
+    state = "written" if report.written else ("dry run: nothing written" if report.dry_run else "nothing written")
+    console.print(f"{len(report.problems)} problem(s); {state}", highlight=False)
 
 
 @main.group()

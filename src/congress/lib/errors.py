@@ -39,8 +39,19 @@ class FieldProblem(Struct):
     message: str
 
 
+class LocatedProblem(Struct):
+    """A problem in an uploaded file, and where: file, sheet, row, column."""
+
+    file: str
+    code: str
+    message: str
+    sheet: str | None = None
+    row: int | None = None
+    column: str | None = None
+
+
 class ProblemDetails(Struct):
-    """RFC 9457 problem details, extended with a machine ``code``."""
+    """RFC 9457 problem details, extended with a machine ``code`` (and, for files, every located problem)."""
 
     type: str
     title: str
@@ -49,6 +60,7 @@ class ProblemDetails(Struct):
     detail: str = ""
     instance: str | None = None
     errors: list[FieldProblem] = msgspec.field(default_factory=list)
+    problems: list[LocatedProblem] = msgspec.field(default_factory=list)
 
 
 class CongressError(Exception):
@@ -74,6 +86,18 @@ class InvalidInput(CongressError):
     def __init__(self, detail: str, *, code: str | None = None, field: str | None = None) -> None:
         super().__init__(detail, code=code)
         self.errors = [FieldProblem(field=field, message=detail)] if field else []
+
+
+class InvalidFile(CongressError):
+    """An uploaded file with problems; all of them are listed, and nothing was written."""
+
+    status = 422
+    code = "invalid_file"
+    title = "The file has problems; nothing was written"
+
+    def __init__(self, detail: str, problems: list[LocatedProblem]) -> None:
+        super().__init__(detail)
+        self.problems = problems
 
 
 class NotAuthenticated(CongressError):
@@ -181,6 +205,7 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
             detail=exc.detail,
             instance=redact(request.url.path),
             errors=list(getattr(exc, "errors", [])),
+            problems=list(getattr(exc, "problems", [])),
         )
         if isinstance(exc, NotAuthenticated):
             headers = {"WWW-Authenticate": 'Bearer realm="congress"'}

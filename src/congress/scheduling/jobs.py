@@ -99,6 +99,9 @@ def _instance(session: Session, run: SolveRun) -> tuple[Any, Mapping, set[tuple[
         release = latest_release(session, run.congress_id)
         if release is not None:
             previous = assignments_of(session, release.id)
+        elif draft is not None:
+            # Nothing released yet: stay close to the draft's own placements (hand-made or imported times).
+            previous = [a for a in assignments_of(session, draft.id) if not a.pinned]
     instance, mapping = build_instance(
         session,
         run.congress_id,

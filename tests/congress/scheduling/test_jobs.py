@@ -16,7 +16,7 @@ from congress.enums import SolveStatus, VersionStatus
 from congress.scheduling import jobs
 from congress.scheduling.jobs import claim, execute, serve_forever
 from solver.costs import TERMS
-from tests.factories import Api, small_programme
+from tests.factories import SMALL_PLACEMENTS, Api, small_programme
 
 
 def start(api: Api, congress_id: str, **body: Any) -> str:
@@ -267,3 +267,28 @@ def test_a_draft_solved_on_a_fine_grid_can_be_released(api: Api, clean_db: Engin
     assert check["violations"] == []
     released = api.call("POST", f"/api/congresses/{cid}/versions/{run['version_id']}/release", {}, status=200)
     assert released["number"] == 1
+
+
+def test_a_minimal_change_solve_without_a_release_stays_close_to_the_draft(api: Api, clean_db: Engine) -> None:
+    """Times placed by hand or imported (frab hints) are kept when nothing forces a move."""
+    p = small_programme(api)
+    cid = p["congress"]
+    draft = api.draft(cid)
+    for code, run, room, starts_at in SMALL_PLACEMENTS:
+        api.assignment(
+            cid, draft["id"], item_id=p["items"][code], room_id=p["rooms"][room], starts_at=starts_at, run=run
+        )
+    before = {
+        (r["item_id"], r["run"]): (r["room_id"], r["starts_at"])
+        for r in api.call("GET", f"/api/congresses/{cid}/versions/{draft['id']}/assignments")["items"]
+    }
+    run_id = start(api, cid, mode="minimal_change", seed=3)
+    serve_forever(clean_db, once=True)
+    run = read(api, cid, run_id)
+    assert run["status"] == "succeeded", run
+    after = {
+        (r["item_id"], r["run"]): (r["room_id"], r["starts_at"])
+        for r in api.call("GET", f"/api/congresses/{cid}/versions/{draft['id']}/assignments")["items"]
+    }
+    assert after == before
+    assert run["result"]["diff"]["moved"] == []
