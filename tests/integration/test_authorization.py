@@ -64,6 +64,7 @@ def build_world(api: Api, engine: Engine) -> World:
         "info"
     ]["id"]
     build_agenda_world(api, engine, w)
+    w["kind_rooms"] = "rooms"
     return w
 
 
@@ -128,6 +129,7 @@ class Variant:
     check: dict[str, Check] = field(default_factory=dict)
     setup: Callable[[Api, World], None] | None = None
     query: Callable[[World], str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 @dataclass(frozen=True)
@@ -726,6 +728,50 @@ ROUTES += [
 ]
 
 
+IMPORTS = C + "/imports"
+ROOMS_FILE = {"file": ("rooms.csv", b"name,capacity\nRoom Z,40\n", "text/csv")}
+CALENDAR_FILE = {
+    "file": (
+        "me.ics",
+        b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@t\r\n"
+        b"DTSTAMP:20260101T000000Z\r\nDTSTART:20260618T080000Z\r\nDTEND:20260618T090000Z\r\n"
+        b"END:VEVENT\r\nEND:VCALENDAR\r\n",
+        "text/calendar",
+    )
+}
+FRAB_FILE = {
+    "file": (
+        "schedule.json",
+        b'{"schedule": {"version": "1", "conference": {"title": "T", "acronym": "tttt", "start": "2026-06-18",'
+        b' "end": "2026-06-18", "daysCount": 1, "timeslot_duration": "00:15", "time_zone_name": "Europe/Zurich",'
+        b' "days": [{"index": 1, "date": "2026-06-18", "day_start": "2026-06-18T08:00:00+02:00",'
+        b' "day_end": "2026-06-18T18:00:00+02:00", "rooms": {"Hall F": ['
+        b'{"guid": "7c5b0a5e-1f0e-4e4e-9a57-1d2c3b4a5f60",'
+        b' "id": 1, "title": "Talk", "date": "2026-06-18T10:00:00+02:00", "start": "10:00", "duration": "00:30",'
+        b' "room": "Hall F", "persons": [{"name": "Speaker S"}]}]}}]}}}',
+        "application/json",
+    )
+}
+
+ROUTES += [
+    Route(
+        "POST",
+        IMPORTS + "/tables/{kind:str}",
+        [Variant("rooms", CID | {"kind": "kind_rooms"}, organiser_only(200), files=ROOMS_FILE)],
+    ),
+    Route(
+        "POST",
+        IMPORTS + "/calendar",
+        [
+            # Organiser tokens belong to no person: they name whose calendar it is.
+            Variant("own", CID, members(200, 422), files=CALENDAR_FILE),
+            Variant("bob's", CID, members(422, 200), files=CALENDAR_FILE, query=lambda w: f"person_id={w['bob']}"),
+        ],
+    ),
+    Route("POST", IMPORTS + "/frab", [Variant("schedule", CID, organiser_only(200), files=FRAB_FILE)]),
+]
+
+
 def app_routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
     found: dict[tuple[str, str], HTTPRouteHandler] = {}
     for route in app.routes:
@@ -774,7 +820,7 @@ def test_role_may_or_may_not_use_route(
         token = issue_token(clean_db, Role(who), world_person(world))
         headers = {"Authorization": f"Bearer {token}"}
     body = variant.body(world) if variant.body else None
-    response = client.request(route.method, path, json=body, headers=headers)
+    response = client.request(route.method, path, json=body, files=variant.files, headers=headers)
     assert response.status_code == variant.expect[who], response.text
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
