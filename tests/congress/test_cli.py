@@ -417,3 +417,57 @@ def test_export_unknown_format_usage_error(cli_env: CliRunner, released: dict[st
     assert result.exit_code == 2
     assert "Invalid value for '--format'" in flat(result)
     assert not out.exists()
+
+
+# -- import ---------------------------------------------------------------------------------------------------
+
+IMPORT_EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "imports"
+
+
+@pytest.fixture
+def vienna_slug(api: Api) -> str:
+    congress = api.congress(time_zone="Europe/Vienna", first_day="2026-06-18", last_day="2026-06-20")
+    slug: str = congress["slug"]
+    return slug
+
+
+def test_import_dry_run_counts_and_writes_nothing(cli_env: CliRunner, api: Api, vienna_slug: str) -> None:
+    result = cli_env.invoke(
+        main, ["import", "rooms", str(IMPORT_EXAMPLES / "rooms.csv"), "--congress", vienna_slug, "--dry-run"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "dry run: nothing written" in result.output
+    congress = next(c for c in api.call("GET", "/api/congresses")["items"] if c["slug"] == vienna_slug)
+    assert api.call("GET", f"/api/congresses/{congress['id']}/rooms")["total"] == 0
+
+
+def test_import_writes_every_example_and_lists_problems_by_row(
+    cli_env: CliRunner, api: Api, vienna_slug: str, tmp_path: Path
+) -> None:
+    for kind, name in (("rooms", "rooms.csv"), ("people", "people.csv"), ("items", "items.xlsx")):
+        result = cli_env.invoke(main, ["import", kind, str(IMPORT_EXAMPLES / name), "--congress", vienna_slug])
+        assert result.exit_code == 0, result.output
+        assert "0 problem(s); written" in result.output
+    broken = tmp_path / "rooms.csv"
+    broken.write_text("name,capacity\nHall Z,lots\n")
+    result = cli_env.invoke(main, ["import", "rooms", str(broken), "--congress", vienna_slug])
+    assert result.exit_code == 1
+    assert "rooms.csv, row 2, column 'capacity' (invalid_value)" in result.output
+    assert "nothing written" in result.output
+
+
+def test_import_calendar_needs_a_person(cli_env: CliRunner, vienna_slug: str, tmp_path: Path) -> None:
+    ics = tmp_path / "me.ics"
+    ics.write_bytes(b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nEND:VCALENDAR\r\n")
+    result = cli_env.invoke(main, ["import", "calendar", str(ics), "--congress", vienna_slug])
+    assert result.exit_code == 2
+    assert "--person" in result.output
+
+
+def test_outbox_send_without_a_mail_server_says_what_to_set(
+    cli_env: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CONGRESS_SMTP_HOST", raising=False)
+    result = cli_env.invoke(main, ["outbox", "send", "--once"])
+    assert result.exit_code == 2
+    assert "CONGRESS_SMTP_HOST" in result.output
