@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
-import msgspec
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -30,7 +29,7 @@ from congress.domain.accounts.services import issue_token
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
 from congress.domain.exports.services import ExportService
 from congress.domain.feeds.services import FeedService
-from congress.domain.imports.schemas import ImportKind, ImportProblem, ImportReport, Placement
+from congress.domain.imports.schemas import ImportKind, ImportReport, Placement
 from congress.domain.imports.services import ImportService
 from congress.domain.schedule.schemas import ReleaseRequest
 from congress.domain.schedule.services import VersionService
@@ -292,7 +291,7 @@ def import_file(
         try:
             return await attempt(session)
         except InvalidFile as exc:
-            problems = [ImportProblem(**msgspec.structs.asdict(p)) for p in exc.problems]
+            problems = list(exc.problems)
             return ImportReport(
                 file=file.name,
                 dry_run=dry_run,

@@ -11,11 +11,21 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter
 
 from congress.config import Settings
-from congress.domain.exports.services import Export, ExportService
+from congress.domain.exports.services import ExportService
 from congress.lib import http
 from congress.lib.deps import service
 
 Release = Annotated[int | None, QueryParameter(ge=1, le=100_000, description="Release number (default: the latest)")]
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# kind: (media type, public)
+FORMATS = {
+    "json": ("application/json", True),
+    "xml": ("application/xml", True),
+    "csv": ("text/csv", False),
+    "xlsx": (XLSX, False),
+}
 
 
 def _spec(media_type: str, description: str) -> dict[int, ResponseSpec]:
@@ -24,7 +34,11 @@ def _spec(media_type: str, description: str) -> dict[int, ResponseSpec]:
     }
 
 
-def export_response(export: Export, media_type: str, *, public: bool) -> Response[bytes]:
+async def export_response(
+    exports: ExportService, settings: Settings, congress_id: uuid.UUID, kind: str, version: int | None
+) -> Response[bytes]:
+    media_type, public = FORMATS[kind]
+    export = await exports.export(congress_id, kind, settings.public_base_url, version)
     return Response(
         content=export.body,
         media_type=media_type,
@@ -36,9 +50,6 @@ def export_response(export: Export, media_type: str, *, public: bool) -> Respons
             "X-Schedule-Release": str(export.release),
         },
     )
-
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class ExportController(Controller):
@@ -61,8 +72,7 @@ class ExportController(Controller):
         congress_id: FromPath[uuid.UUID],
         version: Release = None,
     ) -> Response[bytes]:
-        export = await exports.export(congress_id, "json", settings.public_base_url, version)
-        return export_response(export, "application/json", public=True)
+        return await export_response(exports, settings, congress_id, "json", version)
 
     @http.get(
         "/schedule.xml",
@@ -79,8 +89,7 @@ class ExportController(Controller):
         congress_id: FromPath[uuid.UUID],
         version: Release = None,
     ) -> Response[bytes]:
-        export = await exports.export(congress_id, "xml", settings.public_base_url, version)
-        return export_response(export, "application/xml", public=True)
+        return await export_response(exports, settings, congress_id, "xml", version)
 
     @http.get(
         "/programme.csv",
@@ -97,8 +106,7 @@ class ExportController(Controller):
         congress_id: FromPath[uuid.UUID],
         version: Release = None,
     ) -> Response[bytes]:
-        export = await exports.export(congress_id, "csv", settings.public_base_url, version)
-        return export_response(export, "text/csv", public=False)
+        return await export_response(exports, settings, congress_id, "csv", version)
 
     @http.get(
         "/programme.xlsx",
@@ -115,5 +123,4 @@ class ExportController(Controller):
         congress_id: FromPath[uuid.UUID],
         version: Release = None,
     ) -> Response[bytes]:
-        export = await exports.export(congress_id, "xlsx", settings.public_base_url, version)
-        return export_response(export, XLSX, public=False)
+        return await export_response(exports, settings, congress_id, "xlsx", version)

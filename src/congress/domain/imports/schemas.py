@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from congress.lib.errors import LocatedProblem
 from congress.lib.schema import Struct
 
 
@@ -27,17 +28,6 @@ class Placement(enum.StrEnum):
     PINS = "pins"
 
 
-class ImportProblem(Struct):
-    """One problem with the file, and where: nothing is written while any remains."""
-
-    file: str
-    code: str
-    message: str
-    sheet: str | None = None
-    row: int | None = None
-    column: str | None = None
-
-
 class Counts(Struct):
     created: int = 0
     updated: int = 0
@@ -58,4 +48,5 @@ class ImportReport(Struct):
     rows: int
     counts: dict[str, Counts]
     ignored_columns: list[str]
-    problems: list[ImportProblem]
+    # Each located in the file: file, sheet, row, column, code, message.
+    problems: list[LocatedProblem]

@@ -43,7 +43,7 @@ from congress.db.models import (
     ScheduleVersion,
 )
 from congress.domain.congresses.schemas import RoomCreate
-from congress.domain.imports.schemas import Counts, ImportKind, ImportProblem, ImportReport, Placement
+from congress.domain.imports.schemas import Counts, ImportKind, ImportReport, Placement
 from congress.domain.people.schemas import PersonCreate
 from congress.domain.programme.schemas import ItemCode, ItemFields
 from congress.enums import (
@@ -255,7 +255,7 @@ class ImportService:
             rows=rows,
             counts=plan.counts,
             ignored_columns=ignored,
-            problems=[ImportProblem(**msgspec.structs.asdict(p)) for p in plan.problems],
+            problems=list(plan.problems),
         )
         if plan.problems and not dry_run:
             raise InvalidFile(
