@@ -15,7 +15,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import email.generator
 import enum
+import io
 import logging
 import smtplib
 import ssl
@@ -321,6 +323,49 @@ class _Attempt:
     reachable: bool = True
 
 
+class _InsideData(Exception):
+    """The connection failed while the message itself was being transferred: it may have been delivered."""
+
+
+def _transmit(client: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> None:
+    """The envelope first (a failure there is safe to retry), then DATA, where a lost connection is not."""
+    options: list[str] = []
+    if not (sender + recipient).isascii():
+        client.ehlo_or_helo_if_needed()
+        if not client.has_extn("smtputf8"):
+            raise smtplib.SMTPNotSupportedError("the server does not take non-ASCII addresses (SMTPUTF8)")
+        options = ["SMTPUTF8", "BODY=8BITMIME"]
+    client.ehlo_or_helo_if_needed()
+    code, reply = client.mail(sender, options)
+    if code != 250:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            client.rset()
+        raise smtplib.SMTPSenderRefused(code, reply, sender)
+    code, reply = client.rcpt(recipient)
+    if code not in (250, 251):
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            client.rset()
+        raise smtplib.SMTPRecipientsRefused({recipient: (code, reply)})
+    try:
+        code, reply = client.data(_wire_bytes(message, international=bool(options)))
+    except smtplib.SMTPResponseException:
+        raise
+    except (smtplib.SMTPException, OSError) as exc:
+        raise _InsideData(f"{type(exc).__name__}: {exc}") from exc
+    if code != 250:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            client.rset()
+        raise smtplib.SMTPDataError(code, reply)
+
+
+def _wire_bytes(message: EmailMessage, *, international: bool) -> bytes:
+    """The message as SMTP carries it: CRLF line ends (smtplib does not fix them in bytes)."""
+    buffer = io.BytesIO()
+    policy = message.policy.clone(utf8=True) if international else message.policy  # type: ignore[call-arg]
+    email.generator.BytesGenerator(buffer, policy=policy).flatten(message, linesep="\r\n")
+    return buffer.getvalue()
+
+
 def _send(connection: _Connection, row: OutboxMessage, smtp: SmtpSettings) -> _Attempt:
     try:
         message = build_message(row, smtp.sender)
@@ -334,7 +379,14 @@ def _send(connection: _Connection, row: OutboxMessage, smtp: SmtpSettings) -> _A
     except (smtplib.SMTPException, OSError) as exc:
         return _Attempt(Verdict.RETRY, f"Connecting: {type(exc).__name__}: {exc}", reachable=False)
     try:
-        client.send_message(message, from_addr=parseaddr(smtp.sender)[1], to_addrs=[row.recipient])
+        _transmit(client, message, parseaddr(smtp.sender)[1], row.recipient)
+    except _InsideData as exc:
+        # The server may hold the message already: never resent automatically (an organiser decides).
+        connection.discard()
+        return _Attempt(
+            Verdict.UNCERTAIN,
+            f"The connection failed while the message was transferred ({exc}); it may have been delivered",
+        )
     except smtplib.SMTPRecipientsRefused as exc:
         code, text = exc.recipients.get(row.recipient) or next(iter(exc.recipients.values()))
         return _Attempt(_kind(code), _reply(code, text))
@@ -343,7 +395,7 @@ def _send(connection: _Connection, row: OutboxMessage, smtp: SmtpSettings) -> _A
     except smtplib.SMTPNotSupportedError as exc:
         return _Attempt(Verdict.FAILED, f"Not supported by the server: {exc}")
     except (smtplib.SMTPException, OSError) as exc:
-        # Dropped, reset or timed out before the server accepted the message.
+        # Dropped, reset or timed out before the message was transferred.
         connection.discard()
         return _Attempt(Verdict.RETRY, f"{type(exc).__name__}: {exc}")
     except Exception as exc:

@@ -64,12 +64,17 @@ class Recorder:
         self.rcpt_replies: dict[str, str] = {}
         self.data_replies: dict[str, str] = {}
         self.drop: set[str] = set()
+        self.drop_at_rcpt: set[str] = set()
         self.port = 0
         self.lock = threading.Lock()
 
     async def handle_RCPT(  # noqa: N802 - the hook name aiosmtpd calls
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
     ) -> str:
+        if address in self.drop_at_rcpt:
+            # Hang up in the envelope: nothing of the message has been transferred.
+            server.transport.close()
+            return "451 4.3.0 dropped"
         if address in self.rcpt_replies:
             return self.rcpt_replies[address]
         envelope.rcpt_tos.append(address)
@@ -377,12 +382,12 @@ def test_deliver_due_reschedules_when_server_never_answers(sessions: sessionmake
     assert "timed out" in row.last_error
 
 
-def test_deliver_due_reconnects_after_a_dropped_connection(
+def test_deliver_due_retries_a_connection_dropped_in_the_envelope_and_reconnects(
     sessions: sessionmaker[Session], smtp: SmtpSettings, server: Recorder, outbox: Outbox
 ) -> None:
     dropped = outbox.add(recipient="drop@example.org", next_attempt_at=T0 - dt.timedelta(minutes=1))
     after = outbox.add(recipient="fine@example.org")
-    server.drop.add("drop@example.org")
+    server.drop_at_rcpt.add("drop@example.org")
 
     report = deliver_due(sessions, smtp, now=Clock(T0))
 
@@ -391,6 +396,26 @@ def test_deliver_due_reconnects_after_a_dropped_connection(
     assert (row.status, row.next_attempt_at) == (OutboxStatus.PENDING, T0 + BACKOFF[0])
     assert "SMTPServerDisconnected" in row.last_error
     assert server.message_ids() == [outbox.get(after).message_id]
+
+
+def test_deliver_due_never_resends_a_message_whose_transfer_was_cut(
+    sessions: sessionmaker[Session], smtp: SmtpSettings, server: Recorder, outbox: Outbox
+) -> None:
+    """The server had the whole message when the line dropped: it may be delivered, so it is not sent again."""
+    dropped = outbox.add(recipient="drop@example.org", next_attempt_at=T0 - dt.timedelta(minutes=1))
+    after = outbox.add(recipient="fine@example.org")
+    server.drop.add("drop@example.org")
+    clock = Clock(T0)
+
+    report = deliver_due(sessions, smtp, now=clock)
+
+    assert (report.sent, report.retried, report.uncertain) == (1, 0, 1)
+    row = outbox.get(dropped)
+    assert row.status is OutboxStatus.UNCERTAIN
+    assert "may have been delivered" in row.last_error
+    assert server.message_ids() == [outbox.get(after).message_id]
+    clock.advance(dt.timedelta(days=1))
+    assert deliver_due(sessions, smtp, now=clock).handled == 0
 
 
 def test_deliver_due_marks_a_message_uncertain_on_an_unexpected_error(
@@ -405,7 +430,7 @@ def test_deliver_due_marks_a_message_uncertain_on_an_unexpected_error(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("bug in the middle of a send")
 
-    monkeypatch.setattr(smtplib.SMTP, "send_message", broken)
+    monkeypatch.setattr(smtplib.SMTP, "data", broken)
     clock = Clock(T0)
     report = deliver_due(sessions, smtp, now=clock)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import hashlib
+import json
 import threading
 import uuid
 from collections import OrderedDict
@@ -47,7 +48,7 @@ from congress.publishing.ledger import load_programme
 from congress.publishing.snapshot import Event
 
 # Bump when the rendering changes, so clients holding an old ETag get the new bytes.
-FEED_FORMAT = "1"
+FEED_FORMAT = "2"
 
 
 class RenderCache:
@@ -111,7 +112,9 @@ class Rendered:
 
 
 def _etag(*parts: object) -> str:
-    return '"' + hashlib.sha256("|".join(map(str, (FEED_FORMAT, *parts))).encode()).hexdigest()[:32] + '"'
+    """A strong validator over ``parts``, encoded without ambiguity (no two different part lists collide)."""
+    encoded = json.dumps([FEED_FORMAT, *[None if p is None else str(p) for p in parts]], ensure_ascii=False)
+    return '"' + hashlib.sha256(encoded.encode()).hexdigest()[:32] + '"'
 
 
 def is_fresh(etag: str, last_modified: dt.datetime, if_none_match: str | None, if_modified_since: str | None) -> bool:
@@ -319,7 +322,7 @@ class FeedService:
         etag = _etag(
             "person",
             person.id,
-            release.id if release else "-",
+            release.id if release else None,
             congress.updated_at.isoformat(),
             person.updated_at.isoformat(),
             star_count,
@@ -331,7 +334,8 @@ class FeedService:
             [release.released_at if release else None, congress.updated_at, person.updated_at, star_last, seat_last]
         )
         filename = f"{congress.slug}-my-programme.ics"
-        if is_fresh(etag, last_modified, if_none_match, if_modified_since):
+        # Only the ETag decides here: removing a star or seat can move Last-Modified backwards.
+        if is_fresh(etag, last_modified, if_none_match, None):
             return Rendered(None, etag, last_modified, filename, private=True)
         title = f"{congress.name} · {person.name}"
 
@@ -373,10 +377,11 @@ class FeedService:
         etag = _etag(
             "public",
             congress.id,
-            release.id if release else "-",
+            release.id if release else None,
             congress.updated_at.isoformat(),
-            room_id or "-",
-            topic or "-",
+            room.id if room else None,
+            room.updated_at.isoformat() if room else None,
+            topic,
         )
         last_modified = _latest([release.released_at if release else None, congress.updated_at])
         parts = [congress.slug] + ([room.name] if room else []) + ([topic] if topic else [])

@@ -242,9 +242,7 @@ def test_feeds_carry_no_referrer_policy_and_validators(
     assert client.get(local_path(link["url"])).headers["cache-control"] == "private, no-cache"
 
 
-def test_feed_answers_304_to_its_etag_and_last_modified(
-    api: Api, client: TestClient[Litestar], clean_db: Engine
-) -> None:
+def test_personal_feed_answers_304_to_its_etag(api: Api, client: TestClient[Litestar], clean_db: Engine) -> None:
     setup = released_programme(api)
     cid = setup["congress"]
     prof = person_api(api, clean_db, setup["people"]["prof"])
@@ -256,10 +254,46 @@ def test_feed_answers_304_to_its_etag_and_last_modified(
     assert again.content == b""
     assert again.headers["etag"] == etag
     assert client.get(path, headers={"If-None-Match": f'W/{etag}, "other"'}).status_code == 304
-    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 304
     assert client.get(path, headers={"If-None-Match": '"stale"'}).status_code == 200
+    # Removing a star can move Last-Modified backwards, so a personal feed trusts only its ETag.
+    assert client.get(path, headers={"If-Modified-Since": modified}).status_code == 200
+
+
+def test_personal_feed_is_not_304_after_an_unstar(api: Api, client: TestClient[Litestar], clean_db: Engine) -> None:
+    setup = released_programme(api)
+    cid = setup["congress"]
+    prof = person_api(api, clean_db, setup["people"]["prof"])
+    path = local_path(prof.call("POST", f"/api/congresses/{cid}/feeds")["url"])
+    prof.call("PUT", f"/api/congresses/{cid}/agenda/stars/{setup['items']['RC 3']}")
+    starred = client.get(path)
+    prof.call("DELETE", f"/api/congresses/{cid}/agenda/stars/{setup['items']['RC 3']}")
+    headers = {"If-None-Match": starred.headers["etag"], "If-Modified-Since": starred.headers["last-modified"]}
+    after = client.get(path, headers=headers)
+    assert after.status_code == 200
+    assert setup["items"]["RC 3"] not in {uid_key(u)[0] for u in events_by_uid(after.content)}
+
+
+def test_public_feed_answers_304_to_its_etag_and_last_modified(api: Api, client: TestClient[Litestar]) -> None:
+    setup = released_programme(api)
+    path = f"/api/congresses/{setup['congress']}/calendar.ics"
+    first = client.get(path)
+    assert client.get(path, headers={"If-None-Match": first.headers["etag"]}).status_code == 304
+    assert client.get(path, headers={"If-Modified-Since": first.headers["last-modified"]}).status_code == 304
     assert client.get(path, headers={"If-Modified-Since": "Mon, 01 Jan 2001 00:00:00 GMT"}).status_code == 200
     assert client.get(path, headers={"If-Modified-Since": "not a date"}).status_code == 200
+
+
+@pytest.mark.parametrize("topic", ["-", "None", "null"])
+def test_a_topic_that_looks_like_no_filter_never_stands_for_the_whole_feed(
+    api: Api, client: TestClient[Litestar], topic: str
+) -> None:
+    setup = released_programme(api)
+    path = f"/api/congresses/{setup['congress']}/calendar.ics"
+    odd = client.get(path, params={"topic": topic})
+    assert events_by_uid(odd.content) == {}
+    whole = client.get(path)
+    assert whole.headers["etag"] != odd.headers["etag"]
+    assert len(events_by_uid(whole.content)) == 5
 
 
 def test_feed_etag_changes_with_a_star_and_with_a_release(
