@@ -14,6 +14,7 @@ The output depends only on the snapshot, so the same release gives the same byte
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import zoneinfo
 from collections.abc import Iterable, Mapping
 
@@ -88,12 +89,14 @@ def wall_time(moment: dt.datetime, tz: zoneinfo.ZoneInfo) -> dt.datetime:
     return local
 
 
+@functools.lru_cache(maxsize=64)
 def timezone(name: str, first: dt.date, last: dt.date) -> icalendar.Timezone:
     """The zone's rules from ``first`` to ``last`` (inclusive), one observance per onset.
 
     ical.js (like libical before its fix of sf#44) ignores the DTSTART of an
     observance that also has RDATEs, which icalendar writes when a span holds two
-    changes of the same kind; splitting them keeps every client right.
+    changes of the same kind; splitting them keeps every client right. Cached: a release's notices and
+    feeds share the same few spans (callers only read the component).
     """
     zone = icalendar.Timezone.from_tzid(name, first_date=first, last_date=last + dt.timedelta(days=1))
     split = icalendar.Timezone()

@@ -101,19 +101,19 @@ def affected(session: Session, congress_id: uuid.UUID, changes: list[EventChange
     for change in changes:
         for person_id in _faculty_ids(change.before) | _faculty_ids(change.after):
             note(person_id, change, "faculty")
-    item_ids = list({c.item_id for c in changes})
+    by_item: dict[uuid.UUID, list[EventChange]] = defaultdict(list)
+    for change in changes:
+        by_item[change.item_id].append(change)
     runs = {(c.item_id, c.run): c for c in changes}
-    for chunk in _chunks(item_ids):
+    for chunk in _chunks(list(by_item)):
         for item_id, person_id in session.execute(
             select(AgendaStar.item_id, AgendaStar.person_id).where(
                 AgendaStar.congress_id == congress_id, AgendaStar.item_id.in_(chunk)
             )
         ):
-            for change in changes:
-                if change.item_id == item_id:
-                    note(person_id, change, "star")
-    keys = list(runs)
-    for chunk_keys in _chunks(keys):
+            for change in by_item[item_id]:
+                note(person_id, change, "star")
+    for chunk_keys in _chunks(list(runs)):
         for item_id, run, person_id in session.execute(
             select(WorkshopSeat.item_id, WorkshopSeat.run, WorkshopSeat.person_id).where(
                 tuple_(WorkshopSeat.item_id, WorkshopSeat.run).in_(chunk_keys)

@@ -7,7 +7,7 @@ import uuid
 from typing import Any
 
 from advanced_alchemy.types import DateTimeUTC, JsonB
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from congress.db.base import Base, enum_column
@@ -70,6 +70,17 @@ class FeedToken(Base):
     """A secret calendar link for one person in one congress; only its SHA-256 digest is stored."""
 
     __tablename__ = "feed_token"
+    __table_args__ = (
+        # One working link per person and congress, even when two rotations race.
+        Index(
+            "uq_feed_token_one_active",
+            "congress_id",
+            "person_id",
+            unique=True,
+            sqlite_where=text("revoked_at IS NULL"),
+            postgresql_where=text("revoked_at IS NULL"),
+        ),
+    )
 
     congress_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("congress.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)

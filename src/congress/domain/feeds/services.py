@@ -218,6 +218,7 @@ class FeedService:
         )
         for row in active:
             row.revoked_at = now
+        await flush_or_conflict(self.session, "Revoking the previous feed link")
         token = new_feed_token()
         row = FeedToken(congress_id=congress_id, person_id=owner, digest=hash_token(token))
         self.session.add(row)

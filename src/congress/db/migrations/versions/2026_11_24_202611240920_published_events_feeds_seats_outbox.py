@@ -42,6 +42,13 @@ def upgrade() -> None:
     with op.batch_alter_table('feed_token', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_feed_token_congress_id'), ['congress_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_feed_token_person_id'), ['person_id'], unique=False)
+        batch_op.create_index(
+            'uq_feed_token_one_active',
+            ['congress_id', 'person_id'],
+            unique=True,
+            sqlite_where=sa.text('revoked_at IS NULL'),
+            postgresql_where=sa.text('revoked_at IS NULL'),
+        )
 
     op.create_table('outbox_message',
     sa.Column('id', advanced_alchemy.types.guid.GUID(length=16), nullable=False),
@@ -204,6 +211,7 @@ def downgrade() -> None:
 
     op.drop_table('outbox_message')
     with op.batch_alter_table('feed_token', schema=None) as batch_op:
+        batch_op.drop_index('uq_feed_token_one_active')
         batch_op.drop_index(batch_op.f('ix_feed_token_person_id'))
         batch_op.drop_index(batch_op.f('ix_feed_token_congress_id'))
 
