@@ -521,7 +521,7 @@ def test_fuzz_damaged_parts_give_problems_not_exceptions(
 
 
 def test_docs_list_every_code_family_and_reference_score() -> None:
-    text = DOCS.read_text(encoding="utf-8")
+    text = DOCS.read_text(encoding="utf-8").replace("\\|", "|")  # Markdown tables escape the bar
     for code in CODES:
         assert f"`{code}`" in text, code
     for key, name, _ in FAMILIES:
