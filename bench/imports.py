@@ -84,8 +84,11 @@ def items(n: int, faculty_count: int, rng: random.Random) -> bytes:
     for i in range(n):
         speakers = "; ".join(f"faculty{rng.randrange(faculty_count)}@example.org" for _ in range(3))
         kind = "hands_on_workshop" if i % 10 == 0 else "refresher_course"
-        rows.append([f"RC {1000 + i}", kind, f"Refresher course {i}", 60 if i % 10 else 90, "MSK; MR", 200, speakers])
-    return workbook(["code", "kind", "title", "duration_minutes", "topics", "expected_attendance", "faculty"], rows)
+        seats = 16 if kind == "hands_on_workshop" else None
+        minutes = 60 if i % 10 else 90
+        rows.append([f"RC {1000 + i}", kind, f"Refresher course {i}", minutes, "MSK; MR", 200, seats, speakers])
+    header = ["code", "kind", "title", "duration_minutes", "topics", "expected_attendance", "capacity", "faculty"]
+    return workbook(header, rows)
 
 
 async def run_import(

@@ -36,6 +36,7 @@ from congress.domain.schedule.services import VersionService
 from congress.domain.solving.schemas import SolveRequest, SolveRunRead
 from congress.domain.solving.services import SolveService, solve_run_read
 from congress.enums import SolveMode, SolveStatus
+from congress.lib.deps import begin_writing
 from congress.lib.errors import CongressError, InvalidFile, NotFound
 from congress.lib.security import Principal, Role
 from congress.publishing.mailer import SmtpSettings, deliver_due, send_forever
@@ -54,6 +55,8 @@ def _run(work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         engine = make_async_engine(get_settings())
         try:
             async with async_session_factory(engine)() as session:
+                # Like the API's writers: on SQLite, BEGIN IMMEDIATE queues behind other writers instead of failing.
+                await begin_writing(session)
                 result = await work(session)
                 await session.commit()
                 return result

@@ -23,6 +23,15 @@ R = TypeVar("R")
 
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A route whose handler does slow work (parsing an upload) before its first query takes the write lock itself,
+# with ``begin_writing``, so other writers are not held up meanwhile.
+DEFERS_WRITE_LOCK = "defers_write_lock"
+
+
+async def begin_writing(session: AsyncSession) -> None:
+    """Start the request's transaction as a writer (on SQLite: BEGIN IMMEDIATE), unless one is already open."""
+    if not session.in_transaction():
+        await session.connection(execution_options={WRITE_INTENT: True})
 
 
 async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> AsyncGenerator[AsyncSession, None]:
@@ -33,7 +42,7 @@ async def provide_db_session(state: State, request: Request[Any, Any, Any]) -> A
     """
     maker: async_sessionmaker[AsyncSession] = state[SESSION_MAKER_KEY]
     async with maker() as session:
-        if request.method not in READ_METHODS:
+        if request.method not in READ_METHODS and not request.route_handler.opt.get(DEFERS_WRITE_LOCK):
             await session.connection(execution_options={WRITE_INTENT: True})
         try:
             yield session

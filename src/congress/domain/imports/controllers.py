@@ -14,7 +14,7 @@ from litestar.params import Body, FromPath, FromQuery, QueryParameter
 from congress.domain.imports.schemas import ImportKind, ImportReport, Placement
 from congress.domain.imports.services import ImportService
 from congress.lib import http
-from congress.lib.deps import service
+from congress.lib.deps import DEFERS_WRITE_LOCK, service
 from congress.lib.schema import Struct
 from importers.records import MAX_BYTES
 
@@ -46,6 +46,7 @@ class ImportController(Controller):
         access=http.ORGANISER,
         status_code=200,
         request_max_body_size=MAX_UPLOAD,
+        opt={DEFERS_WRITE_LOCK: True},
         summary="Import a CSV or XLSX of rooms, people, memberships, registrations, items or availability",
     )
     async def import_table(
@@ -70,6 +71,7 @@ class ImportController(Controller):
         access=http.AUTHENTICATED,
         status_code=200,
         request_max_body_size=MAX_UPLOAD,
+        opt={DEFERS_WRITE_LOCK: True},
         summary="Import one's calendar (ICS): busy times in the congress become unavailability; "
         "organisers may name the person",
     )
@@ -89,6 +91,7 @@ class ImportController(Controller):
         access=http.ORGANISER,
         status_code=200,
         request_max_body_size=MAX_UPLOAD,
+        opt={DEFERS_WRITE_LOCK: True},
         summary="Import a frab/c3voc schedule.json or schedule.xml (pretalx, Indico…): rooms, items, speakers, "
         "and their times as pins or hints",
     )

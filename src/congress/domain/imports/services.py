@@ -18,6 +18,7 @@ import datetime as dt
 import hashlib
 import re
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, TypeVar
@@ -46,6 +47,7 @@ from congress.domain.congresses.schemas import RoomCreate
 from congress.domain.imports.schemas import Counts, ImportKind, ImportReport, Placement
 from congress.domain.people.schemas import PersonCreate
 from congress.domain.programme.schemas import ItemCode, ItemFields
+from congress.domain.programme.services import check_item, item_fields
 from congress.enums import (
     AvailabilityKind,
     FacultyRole,
@@ -56,19 +58,23 @@ from congress.enums import (
     Society,
     VersionStatus,
 )
+from congress.lib.deps import begin_writing
 from congress.lib.errors import InvalidFile, InvalidInput, LocatedProblem
 from congress.lib.queries import aware_utc, get_or_404, zone
 from congress.lib.schema import CountryCode, Email, Name, ShortText, Struct
 from congress.lib.security import Principal
 from importers.frab import read_frab
 from importers.ics import read_busy
-from importers.records import FrabEvent, FrabPerson, FrabSchedule, Problem, Row, Table
+from importers.records import MAX_BYTES, FrabEvent, FrabPerson, FrabSchedule, Problem, Row, Table
 from importers.tabular import read_table
 
 S = TypeVar("S", bound=msgspec.Struct)
 
 # An availability window's identity: owner kind ("person" | "room"), owner id, kind, start, end (UTC).
 WindowKey = tuple[str, uuid.UUID, AvailabilityKind, dt.datetime, dt.datetime]
+
+# Attendees and faculty import their own calendars: a few years of events fit well under this.
+MAX_OWN_CALENDAR_BYTES = 5 * 1024 * 1024
 
 # Problems that mean the file could not be read at all (nothing further to check).
 UNREADABLE = frozenset({"too_large", "empty_file", "unreadable_file", "bad_encoding", "unsafe_xml"})
@@ -149,6 +155,15 @@ class Plan:
         self.problems.append(
             LocatedProblem(file=self.file, sheet=sheet, row=row, column=column, code=code, message=message)
         )
+
+    def given(self, values: dict[str, Any]) -> dict[str, Any]:
+        """Of a row's values, those the file has a column for: an import never blanks what it does not list."""
+        if self.table is None:
+            return values
+        return {k: v for k, v in values.items() if k in self.table.columns}
+
+    def lists(self, field_name: str) -> bool:
+        return self.table is None or field_name in self.table.columns
 
     def count(self, kind: str, what: str, n: int = 1) -> None:
         counts = self.counts.setdefault(kind, Counts())
@@ -278,8 +293,10 @@ class ImportService:
         dry_run: bool = False,
         delete_missing: bool = False,
     ) -> ImportReport:
-        congress = await get_or_404(self.session, Congress, congress_id)
+        # Parsed before the transaction starts: a large file never holds the write lock while it is read.
         parsed = await asyncio.to_thread(read_table, data, filename, kind.value, sheet=sheet)
+        await begin_writing(self.session)
+        congress = await get_or_404(self.session, Congress, congress_id)
         plan = Plan(table=parsed.table, file=filename, problems=[located(p) for p in parsed.problems])
         table = parsed.table
         if table is None:
@@ -330,8 +347,8 @@ class ImportService:
             if room is None:
                 self.session.add(Room(congress_id=congress.id, **values))
                 plan.count("rooms", "created")
-            elif _differs(room, values):
-                _assign(room, values)
+            elif _differs(room, plan.given(values)):
+                _assign(room, plan.given(values))
                 plan.count("rooms", "updated")
             else:
                 plan.count("rooms", "unchanged")
@@ -352,6 +369,83 @@ class ImportService:
                         continue
                     await self.session.delete(room)
                     plan.count("rooms", "deleted")
+
+    async def _refuse_cycles(
+        self,
+        plan: Plan,
+        congress: Congress,
+        accepted: list[tuple[Row, ItemRow]],
+        by_code: dict[str, ProgrammeItem],
+    ) -> None:
+        """No item may (through others) have to end before itself."""
+        edges: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        for before_id, after_id in await self.session.execute(
+            select(ItemPrecedence.before_id, ItemPrecedence.after_id)
+            .join(ProgrammeItem, ProgrammeItem.id == ItemPrecedence.after_id)
+            .where(ProgrammeItem.congress_id == congress.id)
+        ):
+            edges[before_id].add(after_id)
+        for row, data in accepted:
+            start = by_code[data.code.casefold()].id
+            stack, seen = list(edges[start]), set()
+            while stack:
+                node = stack.pop()
+                if node == start:
+                    plan.problem(
+                        row.number,
+                        "follows",
+                        "precedence_cycle",
+                        f"'{data.code}' would have to end before itself (the items it follows follow it)",
+                    )
+                    break
+                if node not in seen:
+                    seen.add(node)
+                    stack.extend(edges[node])
+
+    async def _released_items(self, congress_id: uuid.UUID) -> set[uuid.UUID]:
+        return set(
+            await self.session.scalars(
+                select(Assignment.item_id)
+                .join(ScheduleVersion, ScheduleVersion.id == Assignment.version_id)
+                .where(ScheduleVersion.congress_id == congress_id, ScheduleVersion.status == VersionStatus.RELEASED)
+            )
+        )
+
+    async def _keep_placements(
+        self,
+        plan: Plan,
+        row: int | None,
+        item: ProgrammeItem,
+        runs: int,
+        duration: int,
+        released: set[uuid.UUID],
+    ) -> bool:
+        """The API's rules for an item whose runs or duration change; draft placements follow a new duration."""
+        if (item.runs, item.duration_minutes) == (runs, duration):
+            return True
+        where = f"'{item.code}'"
+        if item.id in released:
+            plan.problem(
+                row,
+                "duration_minutes",
+                "item_in_release",
+                f"{where} is placed in a release; its runs and duration cannot change",
+            )
+            return False
+        placements = list(await self.session.scalars(select(Assignment).where(Assignment.item_id == item.id)))
+        highest = max((a.run for a in placements), default=0)
+        if runs < highest:
+            plan.problem(
+                row,
+                "runs",
+                "runs_placed",
+                f"Run {highest} of {where} is placed in the draft; remove it before reducing runs to {runs}",
+            )
+            return False
+        if duration != item.duration_minutes:
+            for placement in placements:
+                placement.ends_at = placement.starts_at + dt.timedelta(minutes=duration)
+        return True
 
     async def _rooms_by_name(self, congress_id: uuid.UUID) -> dict[str, Room]:
         rooms = await self.session.scalars(select(Room).where(Room.congress_id == congress_id))
@@ -376,8 +470,8 @@ class ImportService:
             if person is None:
                 new.append({"email": email, **values})
                 plan.count("people", "created")
-            elif _differs(person, values):
-                _assign(person, values)
+            elif _differs(person, plan.given(values)):
+                _assign(person, plan.given(values))
                 plan.count("people", "updated")
             else:
                 plan.count("people", "unchanged")
@@ -469,7 +563,7 @@ class ImportService:
                 )
                 plan.count("registrations", "created")
                 continue
-            values: dict[str, Any] = {"category": data.category, "status": data.status}
+            values = plan.given({"category": data.category, "status": data.status})
             if registered_at is not None:
                 values["registered_at"] = registered_at
             if _differs(registration, values):
@@ -493,13 +587,7 @@ class ImportService:
             (i.code or "").casefold(): i
             for i in await self.session.scalars(select(ProgrammeItem).where(ProgrammeItem.congress_id == congress.id))
         }
-        released = set(
-            await self.session.scalars(
-                select(Assignment.item_id)
-                .join(ScheduleVersion, ScheduleVersion.id == Assignment.version_id)
-                .where(ScheduleVersion.congress_id == congress.id, ScheduleVersion.status == VersionStatus.RELEASED)
-            )
-        )
+        released = await self._released_items(congress.id)
         faculty_specs: dict[str, list[tuple[str, FacultyRole]]] = {}
         for row, data in rows:
             specs: list[tuple[str, FacultyRole]] = []
@@ -518,67 +606,86 @@ class ImportService:
         people = await self._people_by_email(e for specs in faculty_specs.values() for e, _ in specs)
         by_code: dict[str, ProgrammeItem] = dict(existing)
         listed: set[str] = set()
+        accepted: list[tuple[Row, ItemRow]] = []
         for row, data in rows:
             key = data.code.casefold()
             listed.add(key)
-            values = msgspec.structs.asdict(data)
-            for extra in ("code", "follows", "faculty"):
-                values.pop(extra)
-            values["required_equipment"] = dict(values["required_equipment"])
+            values = item_fields(data)
             item = existing.get(key)
+            merged = values if item is None else {**_columns_of(item, values), **plan.given(values)}
+            try:
+                check_item(
+                    congress,
+                    merged["kind"],
+                    merged["duration_minutes"],
+                    merged["capacity"],
+                    [],
+                    merged["series"],
+                    merged["series_position"],
+                )
+            except InvalidInput as exc:
+                field_name = exc.errors[0].field if exc.errors else None
+                plan.problem(row.number, field_name, exc.code, exc.detail)
+                continue
             if item is None:
                 item = ProgrammeItem(congress_id=congress.id, code=data.code, **values)
                 self.session.add(item)
                 plan.count("items", "created")
-            elif _differs(item, values):
-                if item.id in released and (item.runs, item.duration_minutes) != (data.runs, data.duration_minutes):
-                    plan.problem(
-                        row.number,
-                        "duration_minutes",
-                        "item_in_release",
-                        f"'{data.code}' is placed in a release; its runs and duration cannot change",
-                    )
+            elif _differs(item, plan.given(values)):
+                if not await self._keep_placements(
+                    plan, row.number, item, merged["runs"], merged["duration_minutes"], released
+                ):
                     continue
-                _assign(item, values)
+                _assign(item, plan.given(values))
                 plan.count("items", "updated")
             else:
                 plan.count("items", "unchanged")
             by_code[key] = item
+            accepted.append((row, data))
         await self.session.flush()
-        for row, data in rows:
+        item_ids = [by_code[data.code.casefold()].id for _, data in accepted]
+        links: dict[uuid.UUID, dict[tuple[uuid.UUID, FacultyRole], FacultyLink]] = defaultdict(dict)
+        earlier_of: dict[uuid.UUID, set[uuid.UUID]] = defaultdict(set)
+        for chunk in _chunks(item_ids):
+            for link in await self.session.scalars(select(FacultyLink).where(FacultyLink.item_id.in_(chunk))):
+                links[link.item_id][(link.person_id, link.role)] = link
+            for before_id, after_id in await self.session.execute(
+                select(ItemPrecedence.before_id, ItemPrecedence.after_id).where(ItemPrecedence.after_id.in_(chunk))
+            ):
+                earlier_of[after_id].add(before_id)
+        for row, data in accepted:
             item = by_code[data.code.casefold()]
-            wanted: set[tuple[uuid.UUID, FacultyRole]] = set()
-            for email, role in faculty_specs.get(data.code.casefold(), []):
-                person = people.get(email)
-                if person is None:
-                    plan.problem(row.number, "faculty", "unknown_person", f"No person with e-mail {email}")
-                    continue
-                wanted.add((person.id, role))
-            links = {
-                (link.person_id, link.role): link
-                for link in await self.session.scalars(select(FacultyLink).where(FacultyLink.item_id == item.id))
-            }
-            for key, link in links.items():
-                if key not in wanted:
-                    await self.session.delete(link)
-            for person_id, role in wanted - set(links):
-                self.session.add(FacultyLink(item_id=item.id, person_id=person_id, role=role))
-            before = set(
-                await self.session.scalars(select(ItemPrecedence.before_id).where(ItemPrecedence.after_id == item.id))
-            )
-            follows: set[uuid.UUID] = set()
-            for code in data.follows:
-                earlier = by_code.get(code.casefold())
-                if earlier is None:
-                    plan.problem(row.number, "follows", "unknown_item", f"No item with code '{code}'")
-                elif earlier.id == item.id:
-                    plan.problem(row.number, "follows", "invalid_value", "An item cannot follow itself")
-                else:
-                    follows.add(earlier.id)
-            if follows != before:
-                await self.session.execute(delete(ItemPrecedence).where(ItemPrecedence.after_id == item.id))
-                for earlier_id in follows:
-                    self.session.add(ItemPrecedence(before_id=earlier_id, after_id=item.id))
+            if plan.lists("faculty"):
+                wanted: set[tuple[uuid.UUID, FacultyRole]] = set()
+                for email, role in faculty_specs.get(data.code.casefold(), []):
+                    person = people.get(email)
+                    if person is None:
+                        plan.problem(row.number, "faculty", "unknown_person", f"No person with e-mail {email}")
+                        continue
+                    wanted.add((person.id, role))
+                current = links[item.id]
+                for key, link in current.items():
+                    if key not in wanted:
+                        await self.session.delete(link)
+                for person_id, role in wanted - set(current):
+                    self.session.add(FacultyLink(item_id=item.id, person_id=person_id, role=role))
+            if plan.lists("follows"):
+                follows: set[uuid.UUID] = set()
+                for code in data.follows:
+                    earlier = by_code.get(code.casefold())
+                    if earlier is None:
+                        plan.problem(row.number, "follows", "unknown_item", f"No item with code '{code}'")
+                    elif earlier.id == item.id:
+                        plan.problem(row.number, "follows", "precedence_cycle", "An item cannot follow itself")
+                    else:
+                        follows.add(earlier.id)
+                if follows != earlier_of[item.id]:
+                    await self.session.execute(delete(ItemPrecedence).where(ItemPrecedence.after_id == item.id))
+                    for earlier_id in follows:
+                        self.session.add(ItemPrecedence(before_id=earlier_id, after_id=item.id))
+                    earlier_of[item.id] = follows
+        await self.session.flush()
+        await self._refuse_cycles(plan, congress, accepted, by_code)
         if delete_missing:
             for key, item in existing.items():
                 if key and key not in listed:
@@ -640,8 +747,16 @@ class ImportService:
         only: Callable[[Availability], bool] = lambda a: True,
     ) -> None:
         owners = {(k[0], k[1]) for k in wanted}
+        people = [owner for kind, owner in owners if kind == "person"]
+        rooms = [owner for kind, owner in owners if kind == "room"]
+        stored: list[Availability] = []
+        for column, ids in ((Availability.person_id, people), (Availability.room_id, rooms)):
+            for chunk in _chunks(ids):
+                stored += await self.session.scalars(
+                    select(Availability).where(Availability.congress_id == congress.id, column.in_(chunk))
+                )
         existing: dict[WindowKey, Availability] = {}
-        for a in await self.session.scalars(select(Availability).where(Availability.congress_id == congress.id)):
+        for a in stored:
             owner = ("person", a.person_id) if a.person_id else ("room", a.room_id)
             key = (owner[0], owner[1], a.kind, a.starts_at.astimezone(dt.UTC), a.ends_at.astimezone(dt.UTC))
             existing[key] = a  # type: ignore[index]
@@ -684,19 +799,29 @@ class ImportService:
         dry_run: bool = False,
     ) -> ImportReport:
         """A person's calendar export becomes their unavailability in the congress; a re-import replaces it."""
-        congress = await get_or_404(self.session, Congress, congress_id)
+        organiser = self.principal is not None and self.principal.is_organiser
+        # The congress's window and zone are read in a short transaction of their own, the file is parsed
+        # outside any transaction, and the writing transaction starts only then.
         own = self.principal.person_id if self.principal is not None else None
         if person_id is None or person_id == own:
             if own is None:
                 raise InvalidInput("Name the person whose calendar this is", code="person_required", field="person_id")
             person_id = own
-        elif self.principal is None or not self.principal.is_organiser:
+        elif not organiser:
             raise InvalidInput("You may import only your own calendar", code="not_your_calendar", field="person_id")
+        congress = await get_or_404(self.session, Congress, congress_id)
+        first_day, last_day, time_zone = congress.first_day, congress.last_day, congress.time_zone
         await get_or_404(self.session, Person, person_id)
-        tz = zone(congress.time_zone)
-        window_start = dt.datetime.combine(congress.first_day, dt.time(0, 0), tz).astimezone(dt.UTC)
-        window_end = dt.datetime.combine(congress.last_day + dt.timedelta(days=1), dt.time(0, 0), tz).astimezone(dt.UTC)
-        parsed = await asyncio.to_thread(read_busy, data, filename, window_start, window_end, congress.time_zone)
+        await self.session.rollback()
+        tz = zone(time_zone)
+        window_start = dt.datetime.combine(first_day, dt.time(0, 0), tz).astimezone(dt.UTC)
+        window_end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(0, 0), tz).astimezone(dt.UTC)
+        limit = MAX_BYTES if organiser else MAX_OWN_CALENDAR_BYTES
+        parsed = await asyncio.to_thread(
+            read_busy, data, filename, window_start, window_end, time_zone, max_bytes=limit
+        )
+        await begin_writing(self.session)
+        congress = await get_or_404(self.session, Congress, congress_id)
         plan = Plan(
             table=None,
             file=filename,
@@ -736,8 +861,9 @@ class ImportService:
         dry_run: bool = False,
     ) -> ImportReport:
         """Rooms, items and speakers of a frab/c3voc schedule; times into the draft as hints or pins."""
-        congress = await get_or_404(self.session, Congress, congress_id)
         parsed = await asyncio.to_thread(read_frab, data, filename)
+        await begin_writing(self.session)
+        congress = await get_or_404(self.session, Congress, congress_id)
         plan = Plan(table=None, file=filename, problems=[located(p) for p in parsed.problems])
         schedule = parsed.schedule
         if schedule is None:
@@ -816,6 +942,7 @@ class ImportService:
             (i.code or "").casefold(): i
             for i in await self.session.scalars(select(ProgrammeItem).where(ProgrammeItem.congress_id == congress.id))
         }
+        released = await self._released_items(congress.id)
         placed_items: list[tuple[FrabEvent, ProgrammeItem]] = []
         for event, data in items:
             values = {
@@ -832,6 +959,8 @@ class ImportService:
                 existing[data.code.casefold()] = item
                 plan.count("items", "created")
             elif _differs(item, values):
+                if not await self._keep_placements(plan, None, item, item.runs, data.duration_minutes, released):
+                    continue
                 _assign(item, values)
                 plan.count("items", "updated")
             else:
@@ -912,6 +1041,10 @@ def _merge(intervals: Iterable[tuple[dt.datetime, dt.datetime]]) -> list[tuple[d
 
 async def _nothing(plan: Plan) -> None:
     return None
+
+
+def _columns_of(row: Any, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: getattr(row, k) for k in values}
 
 
 def _differs(row: Any, values: dict[str, Any]) -> bool:

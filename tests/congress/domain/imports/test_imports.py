@@ -164,7 +164,10 @@ def test_delete_missing_removes_only_what_the_file_no_longer_lists(api: Api) -> 
     upload(api, cid, "tables/rooms", "rooms.csv", ROOMS_CSV.encode())
     fewer = b"name;capacity\r\nHall A;400\r\n"
     kept = upload(api, cid, "tables/rooms", "rooms.csv", fewer)
-    assert counts(kept, "rooms") == (0, 1, 0, 0)  # Hall A lost its projector column: updated, US-Lab kept
+    # No equipment column: Hall A keeps its projector (an import never blanks what it does not list).
+    assert counts(kept, "rooms") == (0, 0, 1, 0)
+    hall = next(r for r in api.call("GET", f"/api/congresses/{cid}/rooms")["items"] if r["name"] == "Hall A")
+    assert hall["equipment"] == {"projector": 1}
     assert api.call("GET", f"/api/congresses/{cid}/rooms")["total"] == 2
     deleted = upload(api, cid, "tables/rooms", "rooms.csv", fewer, delete_missing=True)
     assert counts(deleted, "rooms") == (0, 0, 1, 1)
@@ -292,4 +295,79 @@ def test_frab_events_outside_the_congress_days_are_problems(api: Api) -> None:
     cid = vienna(api)
     problem = upload(api, cid, "frab", "schedule.json", DEMOCON.read_bytes(), status=422)
     assert {p["code"] for p in problem["problems"]} == {"outside_congress_days"}
+    assert api.call("GET", f"/api/congresses/{cid}/items")["total"] == 0
+
+
+def item_rows(setup: dict[str, Any], **changes: str) -> bytes:
+    """The small programme's items as an import file, with some cells changed ("RC 3.duration_minutes"="30")."""
+    rows = {
+        "RC 1": ["refresher_course", "MR of the knee", "90", "1"],
+        "RC 2": ["refresher_course", "Shoulder instability", "90", "1"],
+        "RC 3": ["refresher_course", "Spine trauma", "60", "1"],
+        "HW 1": ["hands_on_workshop", "Shoulder ultrasound", "90", "2"],
+    }
+    capacity = {"HW 1": "16"}
+    rows = {code: [*values, capacity.get(code, "")] for code, values in rows.items()}
+    for key, value in changes.items():
+        code, column = key.split(".")
+        rows[code][["kind", "title", "duration_minutes", "runs", "capacity"].index(column)] = value
+    lines = ["code,kind,title,duration_minutes,runs,capacity"] + [f"{c},{','.join(v)}" for c, v in rows.items()]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_item_import_keeps_draft_placements_in_step_with_a_new_duration(api: Api) -> None:
+    from tests.factories import SMALL_PLACEMENTS, small_programme
+
+    setup = small_programme(api)
+    cid = setup["congress"]
+    draft = api.draft(cid)
+    for code, run, room, start in SMALL_PLACEMENTS:
+        api.assignment(
+            cid, draft["id"], item_id=setup["items"][code], room_id=setup["rooms"][room], starts_at=start, run=run
+        )
+    report = upload(api, cid, "tables/items", "items.csv", item_rows(setup, **{"RC 3.duration_minutes": "30"}))
+    assert counts(report, "items")[1] == 1
+    rows = api.call("GET", f"/api/congresses/{cid}/versions/{draft['id']}/assignments")["items"]
+    rc3 = next(r for r in rows if r["item_id"] == setup["items"]["RC 3"])
+    assert (rc3["starts_at"], rc3["ends_at"]) == ("2026-06-19T09:00:00+02:00", "2026-06-19T09:30:00+02:00")
+
+
+def test_item_import_refuses_fewer_runs_than_placed_and_changes_to_released_items(api: Api) -> None:
+    from tests.factories import released_programme
+
+    setup = released_programme(api)
+    cid = setup["congress"]
+    released = upload(
+        api, cid, "tables/items", "items.csv", item_rows(setup, **{"RC 3.duration_minutes": "30"}), status=422
+    )
+    assert [(p["row"], p["code"]) for p in released["problems"]] == [(4, "item_in_release")]
+    late = api.item(cid, code="HW 9", kind="hands_on_workshop", title="Late", duration_minutes=60, runs=2, capacity=8)
+    draft, _ = next_draft_of(api, cid)
+    api.assignment(
+        cid, draft, item_id=late["id"], room_id=setup["rooms"]["lab"], starts_at="2026-06-20T09:00:00+02:00", run=2
+    )
+    data = b"code,kind,title,duration_minutes,runs\nHW 9,hands_on_workshop,Late,60,1\n"
+    # (no capacity column: the stored capacity stands, so the workshop rule holds)
+    problem = upload(api, cid, "tables/items", "late.csv", data, status=422)
+    assert [(p["row"], p["column"], p["code"]) for p in problem["problems"]] == [(2, "runs", "runs_placed")]
+
+
+def next_draft_of(api: Api, cid: str) -> tuple[str, None]:
+    releases = api.call("GET", f"/api/congresses/{cid}/versions?status=released")["items"]
+    draft = api.draft(cid, copy_from=max(releases, key=lambda v: v["number"])["id"])
+    return draft["id"], None
+
+
+def test_item_import_applies_the_apis_rules_and_refuses_cycles(api: Api) -> None:
+    cid = vienna(api)
+    data = (
+        b"code,kind,title,duration_minutes,follows\n"
+        b"HW 1,hands_on_workshop,No capacity,60,\n"
+        b"A,refresher_course,Part A,60,B\n"
+        b"B,refresher_course,Part B,60,A\n"
+    )
+    problem = upload(api, cid, "tables/items", "items.csv", data, status=422)
+    found = {(p["row"], p["column"], p["code"]) for p in problem["problems"]}
+    assert (2, "capacity", "workshop_capacity_required") in found
+    assert {(3, "follows", "precedence_cycle"), (4, "follows", "precedence_cycle")} <= found
     assert api.call("GET", f"/api/congresses/{cid}/items")["total"] == 0
