@@ -559,6 +559,8 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
                 f"  programme:    curl -H 'Authorization: Bearer {token}' "
                 f"{base}/api/congresses/{report.congress_id}/items",
                 f"  schedule:     {base}/api/congresses/{report.congress_id}/versions",
+                f"  calendar:     {base}/api/congresses/{report.congress_id}/calendar.ics",
+                f"  frab:         {base}/api/congresses/{report.congress_id}/schedule.json",
                 "",
             ]
         ),
