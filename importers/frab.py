@@ -217,7 +217,7 @@ class _Reader:
     # --- XML -----------------------------------------------------------------------------------------------------
 
     def _xml(self, data: bytes) -> _RawSchedule | None:
-        declared = _XML_ENCODING.match(data.lstrip(b"\xef\xbb\xbf"))
+        declared = _XML_ENCODING.match(data.removeprefix(b"\xef\xbb\xbf"))
         utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
         if not utf16 and (declared is None or declared.group(1).lower() in {b"utf-8", b"utf8"}):
             try:
@@ -230,20 +230,26 @@ class _Reader:
                     row=data[: error.start].count(b"\n") + 1,
                 )
                 return None
-        builder = _LineTreeBuilder()
+        # An XML declaration must come first; whitespace before it (a common copy-paste slip) is skipped, and
+        # line numbers still count from the file's first line.
+        body = data.removeprefix(b"\xef\xbb\xbf")
+        stripped = body.lstrip(b" \t\r\n")
+        skipped = body[: len(body) - len(stripped)].count(b"\n") if stripped.startswith(b"<?xml") else 0
+        builder = _LineTreeBuilder(skipped)
         try:
             parser = defusedxml.ElementTree.XMLParser(target=builder)
             builder.parser = parser
-            parser.feed(data)
+            parser.feed(stripped if stripped.startswith(b"<?xml") else data)
             root = parser.close()
         except defusedxml.DefusedXmlException as error:
             self.problem(
                 "unsafe_xml",
-                f"The XML declares entities or refers to external ones ({_reason(error)}); such files are refused.",
+                f"The XML declares entities, a DTD or external references ({type(error).__name__}); such files "
+                "are refused.",
             )
             return None
         except ParseError as error:
-            line = error.position[0] if isinstance(getattr(error, "position", None), tuple) else None
+            line = error.position[0] + skipped if isinstance(getattr(error, "position", None), tuple) else None
             self.problem("unreadable_file", f"The XML cannot be read: {_reason(error)}.", row=line)
             return None
         except (ValueError, LookupError, RecursionError) as error:
@@ -515,9 +521,10 @@ class _Reader:
 class _LineTreeBuilder(TreeBuilder):
     """A tree builder that remembers the line each element starts on (for problems)."""
 
-    def __init__(self) -> None:
+    def __init__(self, skipped: int = 0) -> None:
         super().__init__()
         self.parser: Any = None
+        self._skipped = skipped
         self._lines: dict[int, int] = {}
         self._elements: list[Element] = []  # keeps ids stable while the tree is read
 
@@ -526,7 +533,7 @@ class _LineTreeBuilder(TreeBuilder):
         expat = getattr(self.parser, "parser", None)
         line = getattr(expat, "CurrentLineNumber", None)
         if isinstance(line, int):
-            self._lines[id(element)] = line
+            self._lines[id(element)] = line + self._skipped
             self._elements.append(element)
         return element
 

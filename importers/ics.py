@@ -9,11 +9,12 @@ whatever is wrong becomes a :class:`~importers.records.Problem`.
 - A VEVENT makes the person busy unless it is ``TRANSP:TRANSPARENT`` or ``STATUS:CANCELLED`` (an override
   may cancel or free a single occurrence). VFREEBUSY ``FREEBUSY`` periods of type BUSY, BUSY-UNAVAILABLE or
   BUSY-TENTATIVE (BUSY when not given) count too; VTODO and VJOURNAL do not.
-- Times with a TZID use the calendar's VTIMEZONE, else the zone ``icalendar`` knows by that name (IANA
-  names, and the Windows names Outlook writes); a TZID neither knows is an ``unknown_time_zone`` problem for
-  that event. Floating times and all-day dates are in ``time_zone``; an all-day event covers whole local
-  days (DTEND exclusive, one day when missing). A local time in a DST gap uses the offset before the gap,
-  a repeated one its first occurrence (RFC 5545 3.3.5).
+- Times with a TZID use the calendar's VTIMEZONE (but an IANA name always means the tz database's zone),
+  else the zone ``icalendar`` knows by that name (IANA names, the Windows names Outlook writes, and
+  ``/vendor/…/Area/City``); a TZID neither knows is an ``unknown_time_zone`` problem for that event.
+  Floating times and all-day dates are in ``time_zone``; an all-day event covers whole local days (DTEND
+  exclusive, one day when missing). A local time in a DST gap uses the offset before the gap, a repeated
+  one its first occurrence (RFC 5545 3.3.5).
 - A timed event with neither DTEND nor DURATION lasts no time and is skipped. DTEND gives every occurrence
   the same exact duration; DURATION's days and weeks are nominal (local days), its hours exact.
 - Intervals are clipped to ``[window_start, window_end)``; empty ones are dropped; nothing is merged.
@@ -29,7 +30,6 @@ import datetime as dt
 import hashlib
 import re
 import time
-import warnings
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -48,6 +48,9 @@ _MARGIN = dt.timedelta(days=2)
 MAX_RULE_STEPS = 500_000
 # All rules of a file together.
 MAX_TOTAL_STEPS = 2_000_000
+# A step in a zone a VTIMEZONE defines (dateutil walks the zone's own rules, from 1601 for Outlook, for
+# every conversion) costs about this many steps in an IANA zone.
+DEFINED_ZONE_COST = 25
 # Wall-clock budget for expanding a file (a rule that can never occur is walked to the year 9999, a few
 # seconds each); checked between events.
 TIME_BUDGET_SECONDS = 20.0
@@ -55,6 +58,7 @@ TIME_BUDGET_SECONDS = 20.0
 _BUSY_TYPES = frozenset({"BUSY", "BUSY-UNAVAILABLE", "BUSY-TENTATIVE"})
 _DATE_PROPERTIES = ("DTSTART", "DTEND", "RECURRENCE-ID", "RDATE", "EXDATE")
 _CHECKED_PROPERTIES = frozenset({*_DATE_PROPERTIES, "DURATION", "RRULE"})
+_SINGLE_PROPERTIES = ("UID", "DTSTART", "DTEND", "DURATION", "RECURRENCE-ID")
 _MESSAGE_MAX = 300
 
 # Seconds in one step of each frequency (a month and a year at their shortest: an upper bound of steps).
@@ -126,6 +130,10 @@ class _Series:
     components: list[Any] = field(default_factory=list)
     rows: list[int | None] = field(default_factory=list)
     bad: bool = False
+    # An RRULE with both COUNT and UNTIL (RFC 5545 forbids it; some exports write it) is expanded by COUNT,
+    # then cut at UNTIL here: the rule engine would warn and stop at whichever came first.
+    until: dt.datetime | None = None
+    rdates: set[dt.datetime] = field(default_factory=set)
 
     @property
     def row(self) -> int | None:
@@ -139,10 +147,9 @@ class _Series:
 
     @property
     def master(self) -> Any | None:
-        for component in self.components:
-            if component.get("RECURRENCE-ID") is None:
-                return component
-        return None
+        """The component without RECURRENCE-ID; of several, the highest SEQUENCE (the first on a tie), as the
+        expansion library and RFC 5545 choose."""
+        return _latest(c for c in self.components if c.get("RECURRENCE-ID") is None)
 
 
 @dataclass
@@ -197,43 +204,98 @@ class _Reader:
     # --- the calendar ----------------------------------------------------------------------------------------
 
     def read(self, text: str) -> None:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                calendars = icalendar.Calendar.from_ical(text, multiple=True)
-            except Exception as error:
-                self.problem("unreadable_file", f"The calendar could not be parsed: {_reason(error)}.")
+        prepared = self._prepare_time_zones(text)
+        try:
+            calendars = icalendar.Calendar.from_ical(prepared, multiple=True)
+        except Exception as error:
+            self.problem("unreadable_file", f"The calendar could not be parsed: {_reason(error)}.")
+            return
+        calendars = [c for c in calendars if getattr(c, "name", None) == "VCALENDAR"]
+        if not calendars:
+            self.problem("unreadable_file", "The file holds no complete calendar (BEGIN:VCALENDAR … END:VCALENDAR).")
+            return
+        lines = _component_lines(text)
+        events: list[Any] = []
+        free_busy: list[Any] = []
+        for calendar in calendars:
+            if str(calendar.get("CALSCALE", "GREGORIAN")).upper() != "GREGORIAN":
+                self.problem("unreadable_file", "Only Gregorian calendars (CALSCALE:GREGORIAN) can be read.")
                 return
-            calendars = [c for c in calendars if getattr(c, "name", None) == "VCALENDAR"]
-            if not calendars:
+            events.extend(calendar.walk("VEVENT"))
+            free_busy.extend(calendar.walk("VFREEBUSY"))
+        event_rows = _rows_for(events, lines.get("VEVENT", []))
+        free_busy_rows = _rows_for(free_busy, lines.get("VFREEBUSY", []))
+        for series in self._series(events, event_rows):
+            self._check_time()
+            if not series.bad:
+                self._expand(series)
+        for component, row in zip(free_busy, free_busy_rows, strict=True):
+            self._free_busy(component, row)
+
+    # --- time zones --------------------------------------------------------------------------------------------
+
+    def _prepare_time_zones(self, text: str) -> str:
+        """The text to parse: unfolded, each VTIMEZONE checked, and its TZID made unique to its definition.
+
+        ``icalendar`` keeps the zones VTIMEZONEs define in a process-wide cache keyed by TZID, so a second
+        file defining "My Zone" differently would be read with the first file's rules. A TZID this file
+        defines (and that is not an IANA name, which ``icalendar`` always takes from the tz database) is
+        therefore renamed to ``<TZID> ~<digest of its definition>`` here, in the VTIMEZONE and in every
+        TZID parameter. A VTIMEZONE whose rules are not simple yearly ones (or that ``icalendar`` cannot
+        turn into a zone) is dropped with an ``unsupported_time_zone`` problem: converting times with it
+        could take minutes. A ``/vendor/…/Area/City`` TZID without VTIMEZONE becomes ``Area/City``.
+        """
+        lines = _UNFOLD.sub("", text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+        original_rows = _component_lines(text).get("VTIMEZONE", [])
+        blocks = _blocks(lines, "VTIMEZONE")
+        rows = original_rows if len(original_rows) == len(blocks) else [None] * len(blocks)
+        renamed: dict[str, str] = {}
+        defined: set[str] = set()
+        dropped: list[tuple[int, int]] = []
+        for (first, last), row in zip(blocks, rows, strict=True):
+            block = lines[first : last + 1]
+            tzid = _tzid_of(block)
+            if tzid is not None and _is_iana(tzid):
+                defined.add(tzid)
+                continue  # icalendar reads IANA names from the tz database, whatever the VTIMEZONE says
+            reason = _time_zone_trouble(block)
+            if tzid is not None and reason is None and tzid not in renamed:
+                unique = f"{tzid} ~{hashlib.sha256(chr(10).join(block).encode()).hexdigest()[:16]}"
+                candidate = [_rename_tzid_property(line, unique) for line in block]
+                try:
+                    zone: Any = icalendar.Timezone.from_ical("\r\n".join(candidate))
+                    zone.to_tz(lookup_tzid=False)
+                except Exception as error:
+                    reason = f"icalendar cannot use it ({_reason(error)})"
+                else:
+                    renamed[tzid] = unique
+            if reason is not None:
                 self.problem(
-                    "unreadable_file", "The file holds no complete calendar (BEGIN:VCALENDAR … END:VCALENDAR)."
+                    "unsupported_time_zone",
+                    f"The time zone {_clip(tzid or '?')!r} is defined with rules that cannot be used: {reason}.",
+                    row=row,
+                    column="VTIMEZONE",
                 )
-                return
-            lines = _component_lines(text)
-            events: list[Any] = []
-            free_busy: list[Any] = []
-            for calendar in calendars:
-                if str(calendar.get("CALSCALE", "GREGORIAN")).upper() != "GREGORIAN":
-                    self.problem("unreadable_file", "Only Gregorian calendars (CALSCALE:GREGORIAN) can be read.")
-                    return
-                events.extend(calendar.walk("VEVENT"))
-                free_busy.extend(calendar.walk("VFREEBUSY"))
-            event_rows = _rows_for(events, lines.get("VEVENT", []))
-            free_busy_rows = _rows_for(free_busy, lines.get("VFREEBUSY", []))
-            for series in self._series(events, event_rows):
-                self._check_time()
-                if not series.bad:
-                    self._expand(series)
-            for component, row in zip(free_busy, free_busy_rows, strict=True):
-                self._free_busy(component, row)
+                dropped.append((first, last))
+            elif tzid is not None:
+                defined.add(tzid)
+        for first, last in reversed(dropped):
+            del lines[first : last + 1]
+        out: list[str] = []
+        for line in lines:
+            if "TZID" in line.upper():
+                line = _rename_tzid_parameters(line, renamed, defined)
+                if line[:5].upper() == "TZID:" and line[5:].strip() in renamed:
+                    line = line[:5] + renamed[line[5:].strip()]
+            out.append(line)
+        return "\r\n".join(out)
 
     def _series(self, events: list[Any], rows: list[int | None]) -> Iterator[_Series]:
         by_uid: dict[str, _Series] = {}
         synthetic: dict[str, int] = {}
         for component, row in zip(events, rows, strict=True):
-            uid_value = component.get("UID")
-            uid = str(uid_value).strip() if uid_value is not None else ""
+            uid_values = _values(component.get("UID"))
+            uid = str(uid_values[0]).strip() if uid_values else ""
             if not uid:
                 uid = _synthetic_uid(component)
                 synthetic[uid] = synthetic.get(uid, 0) + 1
@@ -242,11 +304,11 @@ class _Reader:
             series = by_uid.setdefault(uid, _Series(uid=uid))
             series.components.append(component)
             series.rows.append(row)
-            if not self._valid(component, row):
+            if not self._valid(component, row, series):
                 series.bad = True
         yield from by_uid.values()
 
-    def _valid(self, component: Any, row: int | None) -> bool:
+    def _valid(self, component: Any, row: int | None, series: _Series) -> bool:
         """Whether a VEVENT can be expanded; a problem for each reason it cannot."""
         ok = True
         for name, reason in getattr(component, "errors", []) or []:
@@ -254,6 +316,11 @@ class _Reader:
             if name in _CHECKED_PROPERTIES:
                 code = "invalid_recurrence" if name == "RRULE" else "invalid_datetime"
                 self.problem(code, f"{name} cannot be read: {_clip(str(reason))}.", row=row, column=name)
+                ok = False
+        for name in _SINGLE_PROPERTIES:
+            if isinstance(component.get(name), list):
+                code = "invalid_event" if name == "UID" else "invalid_datetime"
+                self.problem(code, f"{name} appears more than once in the event.", row=row, column=name)
                 ok = False
         if not ok:
             return False
@@ -285,38 +352,62 @@ class _Reader:
                 if not isinstance(duration, dt.timedelta) or duration < dt.timedelta(0):
                     self.problem("end_before_start", "DURATION is negative.", row=row, column="DURATION")
                     return False
-            for rule in _values(component.get("RRULE")):
-                if not self._rule_bounded(rule, start, row):
+            rules = _values(component.get("RRULE"))
+            start_zone = getattr(component.decoded("DTSTART"), "tzinfo", None)
+            cost = (
+                1
+                if start_zone is None or isinstance(start_zone, zoneinfo.ZoneInfo | dt.timezone)
+                else DEFINED_ZONE_COST
+            )
+            for rule in rules:
+                if not self._rule_bounded(rule, start, row, cost):
                     return False
+            if any("COUNT" in rule and "UNTIL" in rule for rule in rules):
+                if len(rules) > 1 or component.get("RECURRENCE-ID") is not None:
+                    self.problem(
+                        "invalid_recurrence",
+                        "An RRULE has both COUNT and UNTIL, which RFC 5545 forbids.",
+                        row=row,
+                        column="RRULE",
+                    )
+                    return False
+                series.until = self._utc(_values(rules[0]["UNTIL"])[0])
+                del rules[0]["UNTIL"]
+                series.rdates = {self._utc(d) for value in _values(component.get("RDATE")) for d in _datetimes(value)}
         except (ValueError, TypeError, OverflowError, KeyError, AttributeError) as error:
             self.problem("invalid_datetime", f"The event's times cannot be read: {_reason(error)}.", row=row)
             return False
         return True
 
-    def _rule_bounded(self, rule: Any, start: dt.datetime, row: int | None) -> bool:
-        """Whether ``rule`` from ``start`` can be expanded in bounded time (problems when not)."""
+    def _rule_bounded(self, rule: Any, start: dt.datetime, row: int | None, cost: int) -> bool:
+        """Whether ``rule`` from ``start`` can be expanded in bounded time (problems when not).
+
+        ``cost`` weighs each step (``DEFINED_ZONE_COST`` in a zone the calendar defines itself).
+        """
         parts = _rule_parts(rule)
         stop = self.window_end + _MARGIN
         until = (parts.get("UNTIL") or [None])[0]
         if until is not None:
             stop = min(stop, self._utc(until))
         walked = _repetitions(parts, start, stop)
-        if walked is None or walked > MAX_RULE_STEPS or self.steps + walked > MAX_TOTAL_STEPS:
+        if walked is None or walked * cost > MAX_RULE_STEPS or self.steps + walked * cost > MAX_TOTAL_STEPS:
+            limit = MAX_RULE_STEPS // cost
             self.problem(
                 "recurrence_too_frequent",
                 f"The rule {_clip(_rule_text(rule))!r} repeats too often between its start and the window's end "
-                f"to be expanded (at most {MAX_RULE_STEPS:,} repetitions, {MAX_TOTAL_STEPS:,} for the whole file).",
+                f"to be expanded (at most {limit:,} repetitions"
+                f"{' in a time zone the calendar defines' if cost > 1 else ''}, fewer if the file has many).",
                 row=row,
                 column="RRULE",
             )
             return False
-        self.steps += walked
+        self.steps += walked * cost
         in_window = _repetitions(parts, max(start, self.window_start - _MARGIN), stop)
-        if in_window is not None and in_window > self.max_events:
+        if in_window is not None and in_window * cost > self.max_events:
             self.problem(
                 "too_many_events",
-                f"The rule {_clip(_rule_text(rule))!r} can repeat more than {self.max_events:,} times in the "
-                "window; reading stopped there.",
+                f"The rule {_clip(_rule_text(rule))!r} can repeat more than {self.max_events // cost:,} times in "
+                f"the window{' in a time zone the calendar defines' if cost > 1 else ''}; reading stopped there.",
                 row=row,
                 column="RRULE",
             )
@@ -331,7 +422,11 @@ class _Reader:
             occurrences = recurring_ical_events.CalendarQuery(sub).between(
                 self.window_start - _MARGIN, self.window_end + _MARGIN
             )
-            overrides = {self._utc(c.decoded("RECURRENCE-ID")): c for c in series.components if c.get("RECURRENCE-ID")}
+            by_recurrence: dict[dt.datetime, list[Any]] = {}
+            for component in series.components:
+                if component.get("RECURRENCE-ID") is not None:
+                    by_recurrence.setdefault(self._utc(component.decoded("RECURRENCE-ID")), []).append(component)
+            overrides = {recurrence: _latest(versions) for recurrence, versions in by_recurrence.items()}
             master = series.master
             found: list[Busy] = []
             for occurrence in occurrences:
@@ -362,6 +457,14 @@ class _Reader:
         all_day = not isinstance(start_value, dt.datetime)
         source = overrides.get(recurrence) if recurrence is not None else None
         generated = source is None and master is not None and series.recurring
+        if (
+            series.until is not None
+            and recurrence is not None
+            and recurrence > series.until
+            and recurrence not in series.rdates
+            and recurrence not in overrides
+        ):
+            return None
         if source is None:
             source = master if master is not None else series.components[0]
         ends_at = self._end(occurrence, source, start_value, starts_at, generated=generated)
@@ -401,9 +504,8 @@ class _Reader:
         return None  # RFC 5545 3.6.1: a timed event without DTEND or DURATION takes no time
 
     def _free_busy(self, component: Any, row: int | None) -> None:
-        uid_value = component.get("UID")
-        uid = str(uid_value).strip() if uid_value is not None else ""
-        uid = uid or _synthetic_uid(component)
+        uid_values = _values(component.get("UID"))
+        uid = (str(uid_values[0]).strip() if uid_values else "") or _synthetic_uid(component)
         for name, reason in getattr(component, "errors", []) or []:
             if str(name).upper() == "FREEBUSY":
                 self.problem(
@@ -473,6 +575,157 @@ class _Reader:
 
 
 # --- module helpers ------------------------------------------------------------------------------------------
+
+
+_UNFOLD = re.compile(r"\r?\n[ \t]")
+# What a VTIMEZONE's STANDARD/DAYLIGHT rule may use: yearly transitions, one month, one weekday rule.
+_ZONE_RULE_PARTS = frozenset({"FREQ", "INTERVAL", "UNTIL", "COUNT", "WKST", "BYMONTH", "BYDAY", "BYMONTHDAY"})
+MAX_ZONE_TRANSITIONS = 2_000  # STANDARD/DAYLIGHT blocks plus RDATE values in one VTIMEZONE
+MIN_ZONE_YEAR = 1500  # Outlook starts its rules in 1601; each conversion walks them from their start
+
+
+def _blocks(lines: list[str], name: str) -> list[tuple[int, int]]:
+    """(first, last) line indexes of each top-level-or-nested BEGIN:name … END:name block (not nested in itself)."""
+    found: list[tuple[int, int]] = []
+    begin: int | None = None
+    for index, line in enumerate(lines):
+        upper = line.strip().upper()
+        if upper == f"BEGIN:{name}" and begin is None:
+            begin = index
+        elif upper == f"END:{name}" and begin is not None:
+            found.append((begin, index))
+            begin = None
+    return found
+
+
+def _content_name(line: str) -> str:
+    return re.split(r"[;:]", line, maxsplit=1)[0].strip().upper()
+
+
+def _tzid_of(block: list[str]) -> str | None:
+    depth = 0
+    for line in block[1:]:
+        name = _content_name(line)
+        if name == "BEGIN":
+            depth += 1
+        elif name == "END":
+            depth -= 1
+        elif name == "TZID" and depth == 0 and ":" in line:
+            return line.split(":", 1)[1].strip() or None
+    return None
+
+
+def _time_zone_trouble(block: list[str]) -> str | None:
+    """Why a VTIMEZONE block would be too costly to use, or None."""
+    transitions = 0
+    for line in block:
+        name = _content_name(line)
+        value = line.split(":", 1)[1] if ":" in line else ""
+        if name == "BEGIN" and value.strip().upper() in {"STANDARD", "DAYLIGHT"}:
+            transitions += 1
+        elif name == "RDATE":
+            transitions += value.count(",") + 1
+        elif name == "DTSTART" and value.strip()[:4].isdigit() and int(value.strip()[:4]) < MIN_ZONE_YEAR:
+            return f"a transition starts before the year {MIN_ZONE_YEAR}"
+        elif name == "RRULE":
+            parts: dict[str, str] = {}
+            for item in value.split(";"):
+                key, _, part = item.partition("=")
+                parts[key.strip().upper()] = part.strip()
+            if parts.get("FREQ", "").upper() != "YEARLY":
+                return f"a transition repeats {parts.get('FREQ', 'irregularly').lower()}, not yearly"
+            if set(parts) - _ZONE_RULE_PARTS:
+                return f"a transition rule uses {', '.join(sorted(set(parts) - _ZONE_RULE_PARTS))}"
+            sizes = {key: len(parts[key].split(",")) for key in ("BYMONTH", "BYDAY") if key in parts}
+            if any(size > 1 for size in sizes.values()) or len(parts.get("BYMONTHDAY", "").split(",")) > 7:
+                return "a transition rule names several months or weekdays"
+        if transitions > MAX_ZONE_TRANSITIONS:
+            return f"it lists more than {MAX_ZONE_TRANSITIONS:,} transitions"
+    return None
+
+
+def _is_iana(tzid: str) -> bool:
+    try:
+        zoneinfo.ZoneInfo(tzid.strip("/"))
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return False
+    return True
+
+
+def _global_tzid(tzid: str) -> str | None:
+    """The IANA name at the end of a "globally unique" ``/vendor/…/Area/City`` TZID (RFC 5545 3.2.19)."""
+    parts = tzid.strip("/").split("/")
+    for start in range(1, len(parts)):
+        candidate = "/".join(parts[start:])
+        if _is_iana(candidate):
+            return candidate
+    return None
+
+
+def _rename_tzid_property(line: str, unique: str) -> str:
+    return f"{line.split(':', 1)[0]}:{unique}" if _content_name(line) == "TZID" and ":" in line else line
+
+
+def _value_colon(line: str) -> int | None:
+    """The index of the colon between a content line's name and parameters and its value."""
+    in_quotes = False
+    for index, char in enumerate(line):
+        if char == '"':
+            in_quotes = not in_quotes
+        elif char == ":" and not in_quotes:
+            return index
+    return None
+
+
+def _rename_tzid_parameters(line: str, renamed: dict[str, str], defined: set[str]) -> str:
+    """The content line with each TZID parameter naming a renamed zone (or a vendor-prefixed one) replaced."""
+    end = _value_colon(line)
+    if end is None:
+        return line
+    head, rest = line[:end], line[end:]
+    pieces: list[str] = []
+    current: list[str] = []
+    in_quotes = False
+    for char in head:
+        if char == '"':
+            in_quotes = not in_quotes
+        if char == ";" and not in_quotes:
+            pieces.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    pieces.append("".join(current))
+    changed = False
+    for index, piece in enumerate(pieces[1:], start=1):
+        key, sep, value = piece.partition("=")
+        if not sep or key.strip().upper() != "TZID":
+            continue
+        tzid = value.strip().strip('"')
+        replacement = renamed.get(tzid)
+        if replacement is None and tzid.startswith("/") and tzid not in defined and not _is_iana(tzid):
+            replacement = _global_tzid(tzid)
+        if replacement is not None:
+            pieces[index] = (
+                f'{key}="{replacement}"' if any(c in replacement for c in ';:,"') else f"{key}={replacement}"
+            )
+            changed = True
+    return ";".join(pieces) + rest if changed else line
+
+
+def _latest(components: Iterable[Any]) -> Any | None:
+    """The component with the highest SEQUENCE; the first of those on a tie (None if there is none)."""
+    latest: Any | None = None
+    for component in components:
+        if latest is None or _sequence(component) > _sequence(latest):
+            latest = component
+    return latest
+
+
+def _sequence(component: Any) -> int:
+    try:
+        return int(component.get("SEQUENCE", -1))
+    except (TypeError, ValueError):
+        return -1
 
 
 def _component_lines(text: str) -> dict[str, list[int]]:

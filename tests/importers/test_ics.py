@@ -170,6 +170,59 @@ def test_busy_outlook_tzid_across_spring_change() -> None:
     assert spans(parsed) == [(at(2026, 3, 29, 0), at(2026, 3, 29, 2))]
 
 
+def test_busy_windows_tzid_without_vtimezone_uses_the_cldr_mapping() -> None:
+    parsed = read(calendar(event("pst", "DTSTART;TZID=Pacific Standard Time:20260310T090000", "DURATION:PT1H")))
+    assert parsed.problems == []
+    assert spans(parsed) == [(at(2026, 3, 10, 16), at(2026, 3, 10, 17))]  # PDT since 8 March
+
+
+def test_busy_vendor_prefixed_tzid_without_vtimezone_uses_its_iana_tail() -> None:
+    tzid = "/freeassociation.sourceforge.net/Tzfile/Europe/Vienna"
+    parsed = read(calendar(event("v", f"DTSTART;TZID={tzid}:20260310T090000", "DURATION:PT1H")))
+    assert parsed.problems == []
+    assert spans(parsed) == [(at(2026, 3, 10, 8), at(2026, 3, 10, 9))]
+
+
+def test_busy_same_tzid_defined_differently_by_two_files_each_uses_its_own() -> None:
+    def file(offset: str) -> bytes:
+        zone = "\n".join(
+            [
+                "BEGIN:VTIMEZONE",
+                "TZID:Shared Name Zone",
+                "BEGIN:STANDARD",
+                "DTSTART:19700101T000000",
+                f"TZOFFSETFROM:{offset}",
+                f"TZOFFSETTO:{offset}",
+                "END:STANDARD",
+                "END:VTIMEZONE",
+            ]
+        )
+        return calendar(zone, event("z", "DTSTART;TZID=Shared Name Zone:20260310T100000", "DURATION:PT1H"))
+
+    # icalendar caches VTIMEZONE zones process-wide by TZID; the second file must not get the first one's.
+    assert spans(read(file("+0500"))) == [(at(2026, 3, 10, 5), at(2026, 3, 10, 6))]
+    assert spans(read(file("-0300"))) == [(at(2026, 3, 10, 13), at(2026, 3, 10, 14))]
+    assert spans(read(file("+0500"))) == [(at(2026, 3, 10, 5), at(2026, 3, 10, 6))]
+
+
+def test_busy_vtimezone_with_a_non_yearly_rule_is_unsupported() -> None:
+    zone = OUTLOOK_ZONE.replace("TZID:W. Europe Standard Time", "TZID:Hourly Zone").replace(
+        "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=-1SU;BYMONTH=3", "RRULE:FREQ=HOURLY"
+    )
+    parsed = read(
+        calendar(
+            zone,
+            event("h", "DTSTART;TZID=Hourly Zone:20260310T090000", "DURATION:PT1H"),
+            event("ok", "DTSTART:20260310T090000Z", "DURATION:PT1H"),
+        )
+    )
+    assert [b.uid for b in parsed.busy] == ["ok"]
+    assert [(p.code, p.row, p.column) for p in parsed.problems] == [
+        ("unsupported_time_zone", 4, "VTIMEZONE"),
+        ("unknown_time_zone", 19, "DTSTART"),
+    ]
+
+
 # --- daylight saving days (Europe/Vienna: 2026-03-29 02:00 → 03:00, 2026-10-25 03:00 → 02:00) ------------------
 
 
@@ -322,6 +375,34 @@ def test_busy_rdate_adds_an_occurrence() -> None:
         (at(2026, 3, 2, 8), at(2026, 3, 2, 9), at(2026, 3, 2, 8)),
         (at(2026, 3, 4, 12), at(2026, 3, 4, 13), at(2026, 3, 4, 12)),
     ]
+
+
+def test_busy_count_and_until_together_end_at_whichever_comes_first() -> None:
+    # RFC 5545 forbids both; some exports write them. UNTIL (the 16th) comes before the fifth occurrence.
+    parsed = read(
+        calendar(
+            event("cu", "DTSTART:20260302T080000Z", "DURATION:PT1H", "RRULE:FREQ=WEEKLY;COUNT=5;UNTIL=20260316T080000Z")
+        )
+    )
+    assert parsed.problems == []
+    assert [b.starts_at for b in parsed.busy] == [at(2026, 3, 2, 8), at(2026, 3, 9, 8), at(2026, 3, 16, 8)]
+    parsed = read(
+        calendar(
+            event("cu", "DTSTART:20260302T080000Z", "DURATION:PT1H", "RRULE:FREQ=WEEKLY;COUNT=2;UNTIL=20260316T080000Z")
+        )
+    )
+    assert [b.starts_at for b in parsed.busy] == [at(2026, 3, 2, 8), at(2026, 3, 9, 8)]
+
+
+def test_busy_two_versions_of_one_uid_the_highest_sequence_counts() -> None:
+    parsed = read(
+        calendar(
+            event("v", "DTSTART:20260302T080000Z", "DURATION:PT1H", "SEQUENCE:1"),
+            event("v", "DTSTART:20260305T080000Z", "DTEND:20260305T103000Z", "SEQUENCE:2"),
+        )
+    )
+    assert parsed.problems == []
+    assert spans(parsed) == [(at(2026, 3, 5, 8), at(2026, 3, 5, 10, 30))]
 
 
 def test_busy_single_event_has_no_recurrence() -> None:
@@ -597,10 +678,15 @@ SAMPLE = calendar(
 )
 
 
+# The application asks for the congress's days; fuzzing uses a month.
+FUZZ_START = at(2026, 3, 1)
+FUZZ_END = at(2026, 4, 1)
+
+
 def check(parsed: ParsedBusy) -> None:
     assert isinstance(parsed, ParsedBusy)
     for busy in parsed.busy:
-        assert YEAR_START <= busy.starts_at < busy.ends_at <= YEAR_END
+        assert FUZZ_START <= busy.starts_at < busy.ends_at <= FUZZ_END
         assert busy.starts_at.utcoffset() == dt.timedelta(0)
     for problem in parsed.problems:
         assert problem.file == "me.ics"
@@ -613,7 +699,7 @@ FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 @FUZZ
 @given(st.binary(max_size=2_000))
 def test_busy_random_bytes_never_raise(data: bytes) -> None:
-    check(read(data))
+    check(read(data, FUZZ_START, FUZZ_END))
 
 
 @FUZZ
@@ -639,7 +725,7 @@ def test_busy_mutated_calendar_never_raises(data: st.DataObject) -> None:
             else:
                 lines.insert(line, data.draw(st.sampled_from(INSERTS), label="insert"))
             mutated = bytearray(b"\r\n".join(lines))
-    check(read(bytes(mutated)))
+    check(read(bytes(mutated), FUZZ_START, FUZZ_END))
 
 
 INSERTS = [

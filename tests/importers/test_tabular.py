@@ -871,7 +871,6 @@ def test_docs_list_every_code_column_and_spelling() -> None:
                 assert f"`{spelling}`" in text, (kind, spelling)
     for name in EXAMPLE_FILES.values():
         assert name in text
-    assert text.rstrip().endswith("## Calendars (ICS) and frab schedules\n\n(see below)")
 
 
 # --- fuzzing: whatever the bytes, a ParsedTable comes back ------------------------------------------------------------
