@@ -16,6 +16,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import email.generator
+import email.policy
 import enum
 import io
 import logging
@@ -361,8 +362,8 @@ def _transmit(client: smtplib.SMTP, message: EmailMessage, sender: str, recipien
 def _wire_bytes(message: EmailMessage, *, international: bool) -> bytes:
     """The message as SMTP carries it: CRLF line ends (smtplib does not fix them in bytes)."""
     buffer = io.BytesIO()
-    policy = message.policy.clone(utf8=True) if international else message.policy  # type: ignore[call-arg]
-    email.generator.BytesGenerator(buffer, policy=policy).flatten(message, linesep="\r\n")
+    policy = email.policy.SMTPUTF8 if international else email.policy.SMTP
+    email.generator.BytesGenerator(buffer, policy=policy).flatten(message)
     return buffer.getvalue()
 
 

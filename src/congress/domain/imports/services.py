@@ -757,9 +757,11 @@ class ImportService:
                 )
         existing: dict[WindowKey, Availability] = {}
         for a in stored:
-            owner = ("person", a.person_id) if a.person_id else ("room", a.room_id)
-            key = (owner[0], owner[1], a.kind, a.starts_at.astimezone(dt.UTC), a.ends_at.astimezone(dt.UTC))
-            existing[key] = a  # type: ignore[index]
+            # A window has exactly one owner (a database check says so).
+            owner_kind, owner_id = ("person", a.person_id) if a.person_id is not None else ("room", a.room_id)
+            if owner_id is not None:
+                starts, ends = a.starts_at.astimezone(dt.UTC), a.ends_at.astimezone(dt.UTC)
+                existing[(owner_kind, owner_id, a.kind, starts, ends)] = a
         for key, (_, data) in wanted.items():
             reason = data.reason if hasattr(data, "reason") else CALENDAR_REASON
             window = existing.get(key)

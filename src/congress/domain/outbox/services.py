@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 import zoneinfo
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +24,7 @@ from congress.lib.security import Principal
 from congress.publishing.mailer import requeue
 
 
-def _fields(m: OutboxMessage, tz: zoneinfo.ZoneInfo) -> dict[str, object]:
+def _fields(m: OutboxMessage, tz: zoneinfo.ZoneInfo) -> dict[str, Any]:
     return {
         "id": m.id,
         "congress_id": m.congress_id,
@@ -71,7 +72,7 @@ class OutboxService:
         if release is not None:
             stmt = stmt.where(OutboxMessage.release == release)
         rows, total = await paginate(self.session, stmt, limit, offset)
-        return [OutboxRead(**_fields(m, tz)) for m in rows], total  # type: ignore[arg-type]
+        return [OutboxRead(**_fields(m, tz)) for m in rows], total
 
     async def _row(self, congress_id: uuid.UUID, message_id: uuid.UUID) -> OutboxMessage:
         row = (
@@ -87,7 +88,7 @@ class OutboxService:
         tz = await self._zone(congress_id)
         m = await self._row(congress_id, message_id)
         return OutboxMessageRead(
-            **_fields(m, tz),  # type: ignore[arg-type]
+            **_fields(m, tz),
             body=m.body,
             attachment_name=m.attachment_name,
             attachment=m.attachment,
