@@ -49,6 +49,7 @@ def test_congress_error_keeps_its_code_and_status(client: TestClient[Litestar]) 
         "detail": "Already there",
         "instance": "/conflict",
         "errors": [],
+        "problems": [],
     }
 
 
