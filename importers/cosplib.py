@@ -955,7 +955,11 @@ def _read_parameters(rows: list[tuple[int, list[_Raw]]], reader: _Reader) -> Par
         return None
     suitable_from, suitable_to = times["suitable_from"], times["suitable_to"]
     less_from, less_to = times["less_suitable_from"], times["less_suitable_to"]
-    assert suitable_from and suitable_to and less_from and less_to  # checked above  # noqa: PT018
+    # All four were checked above; the asserts tell the type checker.
+    assert suitable_from is not None
+    assert suitable_to is not None
+    assert less_from is not None
+    assert less_to is not None
     return Parameters(
         local_time_zone=zone,
         suitable_from=suitable_from,
