@@ -33,17 +33,23 @@ import msgspec
 
 from congress.domain.bundle.schemas import (
     Bundle,
+    BundleApplication,
     BundleAvailability,
+    BundleConflict,
+    BundleDiploma,
+    BundleExaminer,
     BundleFaculty,
     BundleItem,
     BundlePerson,
     BundleRegistration,
 )
 from congress.domain.congresses.schemas import BreakWindow, CmeSettings, CongressCreate, RoomCreate
+from congress.domain.exams.schemas import Document, Documents, Meeting, Window
 from congress.domain.people.schemas import MembershipCreate
 from congress.domain.programme.schemas import DayWindow
 from congress.enums import (
     AvailabilityKind,
+    DocumentStatus,
     Equipment,
     FacultyRole,
     ItemKind,
@@ -1710,6 +1716,13 @@ def build_bundle(scale: Scale = "essr", seed: int = 2026) -> Bundle:
                 registered_at=_registered_at(spec, rng, early=draft.profile == "faculty"),
             )
         )
+    diploma = None
+    availability = [
+        *_room_closures(spec),
+        *_faculty_unavailability(spec, rng, programme.items, [d.email for d in faculty_drafts]),
+    ]
+    if scale == "essr":
+        diploma = _essr_diploma(spec, rng, people, bundle_people, registrations, availability, programme.items)
     registrations.sort(key=lambda r: (r.registered_at, r.email))
 
     return Bundle(
@@ -1721,9 +1734,168 @@ def build_bundle(scale: Scale = "essr", seed: int = 2026) -> Bundle:
         people=bundle_people,
         registrations=registrations,
         items=programme.items,
-        availability=[
-            *_room_closures(spec),
-            *_faculty_unavailability(spec, rng, programme.items, [d.email for d in faculty_drafts]),
+        availability=availability,
+        diploma=diploma,
+    )
+
+
+# --------------------------------------------------------------------------
+# The EDiMSK diploma sitting
+# --------------------------------------------------------------------------
+
+DIPLOMA_CANDIDATES = 24
+DIPLOMA_WAITING = 2
+DIPLOMA_EXAMINERS = 10  # plus one faculty member who also teaches in the programme
+ORAL_WINDOWS = (("09:00", "12:30"), ("13:30", "16:00"))  # on the second congress day
+ABSTRACTS = (
+    "Shear-wave elastography of the Achilles tendon",
+    "MR neurography of the brachial plexus",
+    "Dual-energy CT in gout: a multicentre series",
+    "Ultrasound-guided calcific tendinopathy lavage outcomes",
+    "Cartilage T2 mapping after ACL reconstruction",
+    "Whole-body MRI in chronic non-bacterial osteomyelitis",
+)
+
+
+def _accepted(evidence: str) -> Document:
+    return Document(status=DocumentStatus.ACCEPTED, evidence=evidence)
+
+
+def _essr_diploma(
+    spec: _ScaleSpec,
+    rng: random.Random,
+    people: _People,
+    bundle_people: list[BundlePerson],
+    registrations: list[BundleRegistration],
+    availability: list[BundleAvailability],
+    items: Sequence[BundleItem],
+) -> BundleDiploma:
+    """About 24 admitted candidates, two waiting and one not yet eligible; eleven examiners, one of whom
+    teaches in the programme, two with conflicts of interest (one declared, one by institution)."""
+    year = spec.first_day.year
+    by_email = {p.email: p for p in bundle_people}
+
+    def member(draft: _Draft, societies: tuple[Society, ...]) -> BundlePerson:
+        memberships = [
+            MembershipCreate(society=society, type=MembershipType.FULL, year=y)
+            for society in societies
+            for y in (year - 1, year)
+        ]
+        person = BundlePerson(
+            name=draft.name,
+            email=draft.email,
+            institution=draft.institution.name,
+            country=draft.institution.country,
+            memberships=memberships,
+        )
+        bundle_people.append(person)
+        by_email[person.email] = person
+        return person
+
+    # Examiners: ESSR members; the first teaches in the programme (a faculty member of an MSK item).
+    teacher_email = next(f.email for item in items if item.kind is ItemKind.REFRESHER_COURSE for f in item.faculty)
+    teacher = by_email[teacher_email]
+    held = {(m.society, m.year) for m in teacher.memberships}
+    teacher.memberships.extend(
+        MembershipCreate(society=Society.ESSR, type=MembershipType.FULL, year=y)
+        for y in (year - 1, year)
+        if (Society.ESSR, y) not in held
+    )
+    examiners = [teacher] + [
+        member(people.make("radiologist"), (Society.ESR, Society.ESSR)) for _ in range(DIPLOMA_EXAMINERS)
+    ]
+    for person in examiners[1:]:
+        registrations.append(
+            BundleRegistration(
+                email=person.email,
+                category=RegistrationCategory.FACULTY,
+                registered_at=_registered_at(spec, rng, early=True),
+            )
+        )
+    # Two examiners offer only part of the oral day.
+    for person, (start, end) in zip(examiners[2:4], (("09:00", "12:30"), ("13:30", "16:00")), strict=True):
+        availability.append(
+            BundleAvailability(
+                kind=AvailabilityKind.AVAILABLE,
+                person=person.email,
+                starts_at=_local(spec, 1, start),
+                ends_at=_local(spec, 1, end),
+                reason="Offered for the orals",
+            )
+        )
+
+    # Candidates: practising radiologists, ESR and ESSR members in the years of application and exam.
+    directors = [p.email for p in rng.sample(bundle_people[: len(bundle_people) // 2], 6)]
+    applications: list[BundleApplication] = []
+    total = DIPLOMA_CANDIDATES + DIPLOMA_WAITING + 1
+    for n in range(total):
+        person = member(people.make("radiologist"), (Society.ESR, Society.ESSR))
+        registrations.append(
+            BundleRegistration(
+                email=person.email,
+                category=RegistrationCategory.FULL,
+                registered_at=_registered_at(spec, rng, early=True),
+            )
+        )
+        received = dt.datetime(year, 3, 1, 9, tzinfo=dt.UTC) + dt.timedelta(days=n, hours=rng.randint(0, 8))
+        documents = Documents(
+            training_certificate=_accepted("Board certificate (scan)"),
+            logbook=_accepted("RIS export, countersigned"),
+            letter_of_support=_accepted("Letter of the department head"),
+            msk_cme_credits=_accepted("CME transcript"),
+            cv=_accepted("CV"),
+            meetings=_accepted("Certificates of attendance"),
+            abstract=_accepted("Acceptance e-mail"),
+            msk_cme_credit_count=rng.randint(52, 140),
+            meetings_attended=[
+                Meeting(meeting="ESSR", year=year - 1),
+                Meeting(meeting="ECR", year=year - rng.randint(1, 3)),
+            ],
+            abstract_title=rng.choice(ABSTRACTS),
+        )
+        if n == 5:
+            # Not eligible yet: the abstract's acceptance is still under review.
+            documents.abstract = Document(status=DocumentStatus.SUBMITTED, evidence="Submission receipt")
+        director = directors[n % len(directors)]
+        preferred = []
+        if n % 7 == 3:
+            preferred = [Window(starts_at=_local(spec, 1, "13:30"), ends_at=_local(spec, 1, "16:00"))]
+        applications.append(
+            BundleApplication(
+                email=person.email,
+                received_at=received,
+                documents=documents,
+                programme_director=director,
+                letter_writer=director,
+                preferred_windows=preferred,
+            )
+        )
+    # A conflict found by institution: one examiner works where a candidate works.
+    colleague = examiners[5]
+    colleague.institution = by_email[applications[0].email].institution
+    return BundleDiploma(
+        title=f"EDiMSK {year}: European Diploma in Musculoskeletal Radiology",
+        exam_year=year,
+        seat_limit=DIPLOMA_CANDIDATES,
+        applications_close_at=_fixed_offset(dt.datetime(year, 4, 20, 23, 59, tzinfo=ZoneInfo(spec.time_zone))),
+        written_starts_at=_fixed_offset(dt.datetime(year, 5, 13, 10, 0, tzinfo=ZoneInfo(spec.time_zone))),
+        oral_windows=[
+            Window(starts_at=_local(spec, 1, start), ends_at=_local(spec, 1, end)) for start, end in ORAL_WINDOWS
+        ],
+        exam_rooms=[r.name for r in spec.rooms if Equipment.EXAM_WORKSTATION in r.equipment],
+        examiners=[
+            BundleExaminer(
+                email=p.email,
+                contribution="Teaches ESSR refresher courses"
+                if p is teacher
+                else "ESSR subcommittee member; MSK publications",
+                max_slots=8,
+            )
+            for p in examiners
+        ],
+        applications=applications,
+        conflicts=[
+            BundleConflict(examiner=examiners[1].email, candidate=applications[2].email, reason="Former trainee"),
         ],
     )
 

@@ -179,3 +179,102 @@ def next_draft(api: Api, congress_id: str, previous_version: str) -> tuple[str, 
     draft = api.draft(congress_id, copy_from=previous_version)
     rows = api.call("GET", f"/api/congresses/{congress_id}/versions/{draft['id']}/assignments?limit=500")["items"]
     return draft["id"], {(r["item_id"], r["run"]): r["id"] for r in rows}
+
+
+def eligible_documents(**overrides: Any) -> dict[str, Any]:
+    """A complete, accepted EDiMSK checklist (ESSR 2025 and ECR 2024 attended, 60 MSK CME credits)."""
+    accepted = {"status": "accepted", "evidence": "on file"}
+    documents: dict[str, Any] = {
+        key: dict(accepted)
+        for key in (
+            "training_certificate",
+            "logbook",
+            "letter_of_support",
+            "msk_cme_credits",
+            "cv",
+            "meetings",
+            "abstract",
+        )
+    }
+    documents |= {
+        "msk_cme_credit_count": 60,
+        "meetings_attended": [{"meeting": "ESSR", "year": 2025}, {"meeting": "ECR", "year": 2024}],
+        "abstract_title": "Ultrasound of the rotator cuff",
+    }
+    return documents | overrides
+
+
+# The oral window of ``diploma``: Thursday morning of the small programme, when Prof. Ada Knee teaches
+# RC 1 (09:00-10:30) and RC 2 (11:00-12:30).
+ORAL_WINDOW = ("2026-06-18T09:00:00+02:00", "2026-06-18T13:00:00+02:00")
+
+
+def diploma(
+    api: Api,
+    *,
+    candidates: int = 4,
+    examiners: int = 3,
+    workstations: int = 2,
+    seat_limit: int = 30,
+    windows: list[tuple[str, str]] | None = None,
+    panel_size: int = 2,
+) -> dict[str, Any]:
+    """The released small programme plus a diploma sitting: eligible, registered, admitted candidates, and
+    appointed ESSR examiners, the first of whom is Prof. Ada Knee (who teaches in the programme)."""
+    setup = released_programme(api)
+    cid = setup["congress"]
+    room = api.room(cid, name="Exam Room", capacity=10, equipment={"exam_workstation": workstations})
+    sitting = api.call(
+        "PUT",
+        f"/api/congresses/{cid}/exam",
+        {
+            "title": "EDiMSK 2026",
+            "exam_year": 2026,
+            "seat_limit": seat_limit,
+            "oral_windows": [{"starts_at": s, "ends_at": e} for s, e in (windows or [ORAL_WINDOW])],
+            "exam_rooms": [room["id"]],
+            "written_starts_at": "2026-05-13T10:00:00+02:00",
+            "panel_size": panel_size,
+        },
+    )
+    director = api.person(name="Prof. Director", institution="Teaching Hospital")
+    people: dict[str, dict[str, str]] = {}
+    for n in range(1, candidates + 1):
+        person = api.person(name=f"Candidate {n:02d}", institution=f"Hospital {n}")
+        for society in ("ESR", "ESSR"):
+            api.membership(person["id"], society=society, year=2026)
+        api.registration(cid, person["id"])
+        application = api.call(
+            "POST",
+            f"/api/congresses/{cid}/exam/applications",
+            {
+                "person_id": person["id"],
+                "received_at": f"2026-03-{n:02d}T09:00:00+01:00",
+                "documents": eligible_documents(),
+                "programme_director_id": director["id"],
+                "letter_writer_id": director["id"],
+            },
+        )
+        people[person["name"]] = {"person": person["id"], "application": application["id"]}
+    panel: dict[str, dict[str, str]] = {}
+    for n in range(examiners):
+        if n == 0:
+            person_id, name = setup["people"]["prof"], "Prof. Ada Knee"
+        else:
+            name = f"Examiner {n:02d}"
+            person_id = api.person(name=name, institution=f"University {n}")["id"]
+        api.membership(person_id, society="ESSR", year=2026)
+        row = api.call(
+            "POST",
+            f"/api/congresses/{cid}/exam/examiners",
+            {"person_id": person_id, "contribution": "Teaching at ESSR courses", "approve": True},
+        )
+        panel[name] = {"person": person_id, "examiner": row["id"]}
+    return setup | {
+        "sitting": sitting,
+        "exam_room": room["id"],
+        "workstations": [w["id"] for w in sitting["workstations"]],
+        "candidates": people,
+        "examiners": panel,
+        "director": director["id"],
+    }

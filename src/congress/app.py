@@ -24,6 +24,13 @@ from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.agenda.controllers import AgendaController, SeatController
 from congress.domain.congresses.controllers import CongressController, RoomController
+from congress.domain.exams.controllers import (
+    ApplicationController,
+    ConflictController,
+    ExaminerController,
+    SittingController,
+    SlotController,
+)
 from congress.domain.exports.controllers import ExportController
 from congress.domain.feeds.controllers import CalendarController, FeedLinkController
 from congress.domain.feeds.services import RENDERED
@@ -103,6 +110,11 @@ ROUTES: list[Any] = [
     ExportController,
     OutboxController,
     ImportController,
+    SittingController,
+    ApplicationController,
+    ExaminerController,
+    ConflictController,
+    SlotController,
 ]
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import msgspec
 from rich.console import Console
 from rich.live import Live
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -27,6 +28,9 @@ from congress.db.engine import async_session_factory, make_async_engine, make_sy
 from congress.db.models import Congress, Person, Room
 from congress.domain.accounts.services import issue_token
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
+from congress.domain.exams.schemas import OralSolveRequest, OralSolveResult, SlotRead
+from congress.domain.exams.services import ExamService
+from congress.domain.exams.solving import OralSolveService
 from congress.domain.exports.services import ExportService
 from congress.domain.feeds.services import FeedService
 from congress.domain.imports.schemas import ImportKind, ImportReport, Placement
@@ -253,6 +257,80 @@ def solve(slug: str, time_limit: float, workers: int, seed: int, mode: str, rele
     run = _solve(slug, request, release, note)
     _print_solve(run)
     if run.status is not SolveStatus.SUCCEEDED:
+        raise SystemExit(1)
+
+
+@main.group()
+def exams() -> None:
+    """The EDiMSK diploma: scheduling the oral exams."""
+
+
+def _solve_orals(slug: str, request: OralSolveRequest) -> tuple[OralSolveResult, list[SlotRead]]:
+    congress_id = _congress_id(slug)
+
+    async def work(session: AsyncSession) -> tuple[OralSolveResult, list[SlotRead]]:
+        with Live(console=console, refresh_per_second=4, transient=True) as live:
+            result = await OralSolveService(session, OPERATOR).solve(
+                congress_id,
+                request,
+                on_progress=lambda p: live.update(_progress_line(msgspec.to_builtins(p), request.time_limit)),
+            )
+        slots = await ExamService(session, OPERATOR).list_slots(congress_id)
+        return result, slots
+
+    return _run(work)
+
+
+def _print_orals(result: OralSolveResult, slots: list[SlotRead]) -> None:
+    console.print(
+        f"orals: [bold]{result.status}[/bold] · {result.scheduled} candidates scheduled · "
+        f"{result.kept} slots unchanged · {len(result.moved)} moved · cost {result.objective} · "
+        f"bound {result.bound} · {result.wall_time} s",
+        highlight=False,
+    )
+    for e in result.explanations:
+        console.print(f"  [yellow]why[/yellow] ({e.code}): {e.message}", highlight=False)
+    for u in result.unscheduled:
+        console.print(f"  [yellow]not scheduled[/yellow]: {u.candidate}: {u.reason}", highlight=False)
+    for m in result.moved:
+        console.print(f"  moved: {m.candidate}: {m.before} -> {m.after}", highlight=False)
+    if result.terms:
+        table = Table(title="soft terms", title_justify="left")
+        for column in ("term", "weight", "units", "cost"):
+            table.add_column(column, justify="left" if column == "term" else "right")
+        for t in result.terms:
+            table.add_row(t.name, str(t.weight), str(t.units), str(t.cost))
+        console.print(table)
+    if slots:
+        load: dict[str, list[str]] = {}
+        for slot in slots:
+            for member in slot.panel:
+                load.setdefault(member.name, []).append(slot.starts_at.strftime("%a %H:%M"))
+        table = Table(title="examiners", title_justify="left")
+        for column in ("examiner", "slots", "first", "last"):
+            table.add_column(column, justify="left" if column == "examiner" else "right")
+        for name, times in sorted(load.items()):
+            table.add_row(name, str(len(times)), times[0], times[-1])
+        console.print(table)
+
+
+@exams.command("solve")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--time-limit", type=click.FloatRange(0.5, 120), default=10.0, show_default=True, help="Seconds")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+@click.option(
+    "--mode",
+    type=click.Choice(["fresh", "minimal_change"]),
+    default="minimal_change",
+    show_default=True,
+    help="minimal_change keeps the current slots where it can (pinned slots always stay)",
+)
+def exams_solve(slug: str, time_limit: float, seed: int, mode: str) -> None:
+    """Schedule the oral exams of a congress's diploma sitting, with live progress and a summary."""
+    request = OralSolveRequest(mode="fresh" if mode == "fresh" else "minimal_change", time_limit=time_limit, seed=seed)
+    result, slots = _solve_orals(slug, request)
+    _print_orals(result, slots)
+    if result.status not in ("optimal", "feasible", "nothing_to_schedule"):
         raise SystemExit(1)
 
 
@@ -545,6 +623,11 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
     _print_solve(run)
     if run.status is not SolveStatus.SUCCEEDED:
         raise SystemExit(1)
+    if report.counts.get("diploma applications"):
+        orals, slots = _solve_orals(report.slug, OralSolveRequest(mode="fresh", time_limit=10, seed=1))
+        _print_orals(orals, slots)
+        if orals.status not in ("optimal", "feasible"):
+            raise SystemExit(1)
     token = _create_organiser("demo organiser")
     base = settings.public_base_url
     console.print(
@@ -561,6 +644,7 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
                 f"  schedule:     {base}/api/congresses/{report.congress_id}/versions",
                 f"  calendar:     {base}/api/congresses/{report.congress_id}/calendar.ics",
                 f"  frab:         {base}/api/congresses/{report.congress_id}/schedule.json",
+                f"  diploma:      {base}/api/congresses/{report.congress_id}/exam",
                 "",
             ]
         ),

@@ -111,3 +111,29 @@ class OutboxStatus(enum.StrEnum):
     FAILED = "failed"
     # A sender died while sending: not retried automatically, so nothing goes out twice.
     UNCERTAIN = "uncertain"
+
+
+class ApplicationStatus(enum.StrEnum):
+    # Received; not (yet) eligible, or eligible and waiting for the allocation.
+    APPLIED = "applied"
+    # Holds a seat in the sitting.
+    ADMITTED = "admitted"
+    # Eligible, but every seat is taken: waits in the order applications were received.
+    WAITLISTED = "waitlisted"
+    WITHDRAWN = "withdrawn"
+    # Refused by the organiser (e.g. documents found false); keeps no seat.
+    REJECTED = "rejected"
+
+
+class DocumentStatus(enum.StrEnum):
+    MISSING = "missing"
+    SUBMITTED = "submitted"
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+
+
+class ExaminerStatus(enum.StrEnum):
+    # Proposed; appointed once an organiser approves the contribution and ESSR membership holds.
+    PROPOSED = "proposed"
+    APPOINTED = "appointed"
+    WITHDRAWN = "withdrawn"

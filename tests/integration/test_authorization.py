@@ -21,7 +21,7 @@ from congress.db.models import OutboxMessage
 from congress.lib.http import ACCESS_KEY, Access
 from congress.lib.security import Role
 from tests.conftest import issue_token
-from tests.factories import Api
+from tests.factories import Api, eligible_documents
 
 MEMBER_ROLES = [Role.EXAMINER, Role.CANDIDATE, Role.ATTENDEE, Role.STEWARD]
 WHO = ["anonymous", "organiser", *[r.value for r in MEMBER_ROLES]]
@@ -769,6 +769,306 @@ ROUTES += [
         ],
     ),
     Route("POST", IMPORTS + "/frab", [Variant("schedule", CID, organiser_only(200), files=FRAB_FILE)]),
+]
+
+
+EXAM = C + "/exam"
+
+
+def build_exam_world(api: Api, w: World) -> None:
+    """A diploma sitting: Alice and Bob admitted with slots (panel Carol and Dave), Gina admitted without one,
+    Erin an examiner with a declared conflict with Bob, Frank a person who could examine."""
+    cid = w["congress"]
+    room = api.room(cid, name="Exam Room", capacity=10, equipment={"exam_workstation": 2})
+    w["exam_room"] = room["id"]
+    sitting = api.call(
+        "PUT",
+        f"/api/congresses/{cid}/exam",
+        {
+            "title": "EDiMSK 2026",
+            "exam_year": 2026,
+            "seat_limit": 10,
+            "oral_windows": [{"starts_at": "2026-06-19T09:00:00+02:00", "ends_at": "2026-06-19T12:00:00+02:00"}],
+            "exam_rooms": [room["id"]],
+        },
+    )
+    station = sitting["workstations"][0]["id"]
+    gina = api.person(name="Gina Third", email="gina@example.org")
+    w["gina"] = gina["id"]
+    api.registration(cid, gina["id"])
+    director = api.person(name="Prof. Director", email="director@example.org")
+    for who, person_id in (("alice", w["alice"]), ("bob", w["bob"]), ("gina", gina["id"])):
+        if who == "gina":
+            api.membership(person_id, society="ESSR", year=2026)
+        api.membership(person_id, society="ESR", year=2026)
+        application = api.call(
+            "POST",
+            f"/api/congresses/{cid}/exam/applications",
+            {
+                "person_id": person_id,
+                "received_at": "2026-03-01T09:00:00+01:00",
+                "documents": eligible_documents(),
+                "programme_director_id": director["id"],
+                "letter_writer_id": director["id"],
+            },
+        )
+        w[f"{who}_application"] = application["id"]
+    for name in ("Carol", "Dave", "Erin", "Frank"):
+        person = api.person(name=f"{name} Examiner", email=f"{name.lower()}@example.org", institution=name)
+        w[name.lower()] = person["id"]
+        api.membership(person["id"], society="ESSR", year=2026)
+        if name != "Frank":
+            w[f"{name.lower()}_examiner"] = api.call(
+                "POST", f"/api/congresses/{cid}/exam/examiners", {"person_id": person["id"], "approve": True}
+            )["id"]
+    for who, start in (("alice", "09:00"), ("bob", "09:20")):
+        w[f"{who}_slot"] = api.call(
+            "POST",
+            f"/api/congresses/{cid}/exam/slots",
+            {
+                "application_id": w[f"{who}_application"],
+                "workstation_id": station,
+                "starts_at": f"2026-06-19T{start}:00+02:00",
+                "examiner_ids": [w["carol"], w["dave"]],
+            },
+        )["id"]
+    w["workstation"] = station
+    w["conflict"] = api.call(
+        "POST", f"/api/congresses/{cid}/exam/conflicts", {"candidate_id": w["bob"], "examiner_id": w["erin"]}
+    )["id"]
+
+
+def expect(
+    organiser: int, examiner: int = 403, candidate: int = 403, others: int = 403, anonymous: int = 401
+) -> dict[str, int]:
+    return {
+        "anonymous": anonymous,
+        "organiser": organiser,
+        Role.EXAMINER.value: examiner,
+        Role.CANDIDATE.value: candidate,
+        Role.ATTENDEE.value: others,
+        Role.STEWARD.value: others,
+    }
+
+
+def exam_variant(label: str, ids: dict[str, str], expected: dict[str, int], **fields: Any) -> Variant:
+    return Variant(label, CID | ids, expected, setup=build_exam_world, **fields)
+
+
+def listed(key: str, ids: Callable[[World], set[str]]) -> Check:
+    """A plain list holds exactly these objects."""
+
+    def check(world: World, body: Any) -> None:
+        assert {row[key] for row in body} == ids(world)
+
+    return check
+
+
+SITTING_BODY: Body = lambda w: {  # noqa: E731
+    "title": "EDiMSK 2026",
+    "exam_year": 2026,
+    "seat_limit": 12,
+    "oral_windows": [{"starts_at": "2026-06-19T09:00:00+02:00", "ends_at": "2026-06-19T12:00:00+02:00"}],
+    "exam_rooms": [w["exam_room"]],
+}
+APPLICATION = EXAM + "/applications/{application_id:uuid}"
+OWN_APPLICATION = {"application_id": "alice_application"}
+BOBS_APPLICATION = {"application_id": "bob_application"}
+SLOT = EXAM + "/slots/{slot_id:uuid}"
+OWN_SLOT = {"slot_id": "alice_slot"}
+BOBS_SLOT = {"slot_id": "bob_slot"}
+EXAMINER = EXAM + "/examiners/{examiner_id:uuid}"
+
+ROUTES += [
+    Route("GET", EXAM, [exam_variant("public", {}, everyone(200))]),
+    Route("PUT", EXAM, [exam_variant("settings", {}, organiser_only(200), body=SITTING_BODY)]),
+    Route("POST", EXAM + "/solve", [exam_variant("solve", {}, organiser_only(200), body=lambda w: {"time_limit": 2})]),
+    Route("GET", EXAM + "/results", [exam_variant("summary", {}, organiser_only(200))]),
+    # Marks are missing: the organiser passes the guard and meets the rule.
+    Route("POST", EXAM + "/results/release", [exam_variant("release", {}, organiser_only(409))]),
+    Route("GET", EXAM + "/my-result", [exam_variant("own", {}, expect(403, candidate=200))]),
+    Route(
+        "PUT",
+        EXAM + "/written-scores",
+        [
+            exam_variant(
+                "import",
+                {},
+                organiser_only(200),
+                body=lambda w: {"rows": [{"email": "alice@example.org", "score": 30}]},
+            )
+        ],
+    ),
+    Route(
+        "GET",
+        EXAM + "/applications",
+        [
+            exam_variant(
+                "list",
+                {},
+                expect(200, candidate=200),
+                check={
+                    "organiser": listed("id", lambda w: {w[f"{n}_application"] for n in ("alice", "bob", "gina")}),
+                    Role.CANDIDATE.value: listed("id", lambda w: {w["alice_application"]}),
+                },
+            )
+        ],
+    ),
+    # Alice has applied already; organisers must name the candidate.
+    Route("POST", EXAM + "/applications", [exam_variant("again", {}, expect(422, candidate=409), body=lambda w: {})]),
+    Route(
+        "GET",
+        APPLICATION,
+        [
+            exam_variant("own", OWN_APPLICATION, expect(200, candidate=200)),
+            exam_variant("bob's", BOBS_APPLICATION, expect(200, candidate=404)),
+        ],
+    ),
+    Route(
+        "PATCH",
+        APPLICATION,
+        [
+            exam_variant("own", OWN_APPLICATION, expect(200, candidate=200), body=lambda w: {"preferred_windows": []}),
+            exam_variant(
+                "bob's", BOBS_APPLICATION, expect(200, candidate=404), body=lambda w: {"preferred_windows": []}
+            ),
+        ],
+    ),
+    Route(
+        "POST",
+        APPLICATION + "/withdraw",
+        [
+            exam_variant("own", OWN_APPLICATION, expect(200, candidate=200)),
+            exam_variant("bob's", BOBS_APPLICATION, expect(200, candidate=404)),
+        ],
+    ),
+    Route("POST", APPLICATION + "/reject", [exam_variant("bob's", BOBS_APPLICATION, organiser_only(200))]),
+    Route(
+        "GET",
+        APPLICATION + "/result",
+        [
+            exam_variant("own", OWN_APPLICATION, expect(200, candidate=200)),
+            exam_variant("bob's", BOBS_APPLICATION, expect(200, candidate=404)),
+        ],
+    ),
+    Route(
+        "PUT",
+        APPLICATION + "/written",
+        [exam_variant("own", OWN_APPLICATION, organiser_only(200), body=lambda w: {"score": 30})],
+    ),
+    Route(
+        "GET",
+        EXAM + "/examiners",
+        [
+            exam_variant(
+                "list",
+                {},
+                expect(200, examiner=200),
+                check={
+                    "organiser": listed("person_id", lambda w: {w["carol"], w["dave"], w["erin"]}),
+                    Role.EXAMINER.value: listed("person_id", lambda w: set()),
+                },
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        EXAM + "/examiners",
+        [exam_variant("frank", {}, organiser_only(201), body=lambda w: {"person_id": w["frank"]})],
+    ),
+    Route("GET", EXAMINER, [exam_variant("carol", {"examiner_id": "carol_examiner"}, expect(200, examiner=404))]),
+    Route(
+        "PATCH",
+        EXAMINER,
+        [
+            exam_variant(
+                "carol", {"examiner_id": "carol_examiner"}, organiser_only(200), body=lambda w: {"max_slots": 5}
+            )
+        ],
+    ),
+    Route(
+        "GET",
+        EXAM + "/conflicts",
+        [
+            exam_variant(
+                "list",
+                {},
+                expect(200, examiner=200),
+                check={Role.EXAMINER.value: listed("id", lambda w: set())},
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        EXAM + "/conflicts",
+        [
+            # Examiners declare only their own conflicts.
+            exam_variant(
+                "carol-gina",
+                {},
+                expect(201, examiner=403),
+                body=lambda w: {"candidate_id": w["gina"], "examiner_id": w["carol"]},
+            )
+        ],
+    ),
+    Route(
+        "DELETE",
+        EXAM + "/conflicts/{conflict_id:uuid}",
+        [exam_variant("erin-bob", {"conflict_id": "conflict"}, organiser_only(204))],
+    ),
+    Route(
+        "GET",
+        EXAM + "/slots",
+        [
+            exam_variant(
+                "list",
+                {},
+                expect(200, examiner=200, candidate=200),
+                check={
+                    "organiser": listed("id", lambda w: {w["alice_slot"], w["bob_slot"]}),
+                    Role.EXAMINER.value: listed("id", lambda w: set()),
+                    Role.CANDIDATE.value: listed("id", lambda w: {w["alice_slot"]}),
+                },
+            )
+        ],
+    ),
+    Route(
+        "POST",
+        EXAM + "/slots",
+        [
+            exam_variant(
+                "gina",
+                {},
+                organiser_only(201),
+                body=lambda w: {
+                    "application_id": w["gina_application"],
+                    "workstation_id": w["workstation"],
+                    "starts_at": "2026-06-19T10:00:00+02:00",
+                    "examiner_ids": [w["carol"], w["dave"]],
+                },
+            )
+        ],
+    ),
+    Route(
+        "GET",
+        SLOT,
+        [
+            exam_variant("own", OWN_SLOT, expect(200, examiner=404, candidate=200)),
+            exam_variant("bob's", BOBS_SLOT, expect(200, examiner=404, candidate=404)),
+        ],
+    ),
+    Route("PATCH", SLOT, [exam_variant("pin", OWN_SLOT, organiser_only(200), body=lambda w: {"pinned": False})]),
+    Route("DELETE", SLOT, [exam_variant("own", OWN_SLOT, organiser_only(204))]),
+    Route("POST", SLOT + "/check-in", [exam_variant("own", OWN_SLOT, expect(200, examiner=404))]),
+    Route(
+        "PUT",
+        SLOT + "/mark",
+        [
+            exam_variant(
+                "carol's", OWN_SLOT, expect(200, examiner=404), body=lambda w: {"score": 30, "examiner_id": w["carol"]}
+            )
+        ],
+    ),
 ]
 
 

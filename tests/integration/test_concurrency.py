@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -10,12 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from congress.config import Settings
+from congress.db.models import ExamPanelSeat, ExamSitting, ExamSlot
 from congress.lib.security import Role
 from tests.conftest import issue_token
-from tests.factories import Api, released_programme
+from tests.factories import Api, diploma, released_programme
 from tests.live_server import live_server
 
 WRITERS = 12
@@ -131,3 +136,77 @@ def test_concurrent_seat_requests_never_overfill_a_run(
     assert outcomes == {(200, ""): 3, (409, "run_full"): WRITERS - 3}
     seats = httpx.get(f"{server}/api/congresses/{cid}/items/{hw}/seats", headers=headers).json()
     assert [(r["run"], r["taken"]) for r in seats["runs"]] == [(1, 3), (2, 0)]
+
+
+def test_concurrent_hand_placed_orals_never_double_book_an_examiner(
+    server: str, headers: dict[str, str], app_client: Any
+) -> None:
+    api = Api(app_client, headers["Authorization"].removeprefix("Bearer "))
+    setup = diploma(api, candidates=WRITERS, examiners=3, workstations=WRITERS)
+    cid = setup["congress"]
+    panel = [setup["examiners"][name]["person"] for name in ("Examiner 01", "Examiner 02")]
+    requests = [
+        {
+            "application_id": candidate["application"],
+            "workstation_id": station,
+            # Every slot overlaps every other one by at least ten minutes.
+            "starts_at": f"2026-06-18T09:{n % 2 * 10:02d}:00+02:00",
+            "examiner_ids": panel,
+        }
+        for n, (candidate, station) in enumerate(zip(setup["candidates"].values(), setup["workstations"], strict=True))
+    ]
+
+    def place(body: dict[str, Any]) -> tuple[int, str]:
+        response = httpx.post(f"{server}/api/congresses/{cid}/exam/slots", json=body, headers=headers, timeout=30)
+        return response.status_code, response.json().get("code", "") if response.status_code >= 400 else ""
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        outcomes = Counter(pool.map(place, requests))
+    assert outcomes == {(201, ""): 1, (409, "examiner_double_booked"): WRITERS - 1}
+    slots = httpx.get(f"{server}/api/congresses/{cid}/exam/slots", headers=headers).json()
+    assert [sorted(p["person_id"] for p in s["panel"]) for s in slots] == [sorted(panel)]
+
+
+def test_database_refuses_overlapping_panel_seats_written_at_once(api: Api, clean_db: Engine) -> None:
+    """Below the API: concurrent transactions inserting overlapping rows for one examiner; one commits."""
+    setup = diploma(api, candidates=WRITERS, examiners=1, workstations=WRITERS)
+    examiner = uuid.UUID(setup["examiners"]["Prof. Ada Knee"]["person"])
+    start = dt.datetime(2026, 6, 18, 11, 0, tzinfo=dt.UTC)
+    slot_ids = []
+    with Session(clean_db) as session, session.begin():
+        sitting_id = session.scalars(select(ExamSitting.id)).one()
+        for candidate, station in zip(setup["candidates"].values(), setup["workstations"], strict=True):
+            slot = ExamSlot(
+                sitting_id=sitting_id,
+                application_id=uuid.UUID(candidate["application"]),
+                workstation_id=uuid.UUID(station),
+                starts_at=start,
+                ends_at=start + dt.timedelta(minutes=20),
+            )
+            session.add(slot)
+            session.flush()
+            slot_ids.append(slot.id)
+    barrier = threading.Barrier(WRITERS)
+
+    def seat(n: int) -> str:
+        barrier.wait()
+        try:
+            with Session(clean_db) as session, session.begin():
+                offset = dt.timedelta(minutes=n % 3 * 5)
+                session.add(
+                    ExamPanelSeat(
+                        slot_id=slot_ids[n],
+                        examiner_id=examiner,
+                        starts_at=start + offset,
+                        ends_at=start + offset + dt.timedelta(minutes=20),
+                    )
+                )
+        except IntegrityError as exc:
+            return "refused" if "double_booked" in str(exc.orig) or "overlap" in str(exc.orig) else str(exc.orig)
+        return "stored"
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        outcomes = Counter(pool.map(seat, range(WRITERS)))
+    assert outcomes == {"stored": 1, "refused": WRITERS - 1}
+    with Session(clean_db) as session:
+        assert session.scalar(select(func.count()).select_from(ExamPanelSeat)) == 1

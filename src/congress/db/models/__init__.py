@@ -2,6 +2,16 @@
 
 from congress.db.models.auth import ApiToken
 from congress.db.models.congress import Congress, Room
+from congress.db.models.exams import (
+    ExamApplication,
+    ExamConflict,
+    Examiner,
+    ExamPanelSeat,
+    ExamSitting,
+    ExamSlot,
+    ExamWorkstation,
+    OralMark,
+)
 from congress.db.models.people import Membership, Person
 from congress.db.models.programme import Availability, FacultyLink, ItemPrecedence, ProgrammeItem
 from congress.db.models.publishing import (
@@ -22,10 +32,18 @@ __all__ = [
     "Assignment",
     "Availability",
     "Congress",
+    "ExamApplication",
+    "ExamConflict",
+    "ExamPanelSeat",
+    "ExamSitting",
+    "ExamSlot",
+    "ExamWorkstation",
+    "Examiner",
     "FacultyLink",
     "FeedToken",
     "ItemPrecedence",
     "Membership",
+    "OralMark",
     "OutboxMessage",
     "Person",
     "ProgrammeItem",

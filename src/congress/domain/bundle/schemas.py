@@ -14,6 +14,7 @@ import msgspec
 from msgspec import Meta
 
 from congress.domain.congresses.schemas import CongressCreate, RoomCreate
+from congress.domain.exams.schemas import Documents, SittingSettings, Window
 from congress.domain.people.schemas import MembershipCreate, PersonCreate
 from congress.domain.programme.schemas import ItemCode, ItemFields
 from congress.enums import AvailabilityKind, FacultyRole, RegistrationCategory, RegistrationStatus
@@ -57,6 +58,41 @@ class BundleAvailability(Struct):
     reason: ShortText = ""
 
 
+class BundleApplication(Struct):
+    """A diploma application by the candidate's email; the director and letter writer by email too."""
+
+    email: Email
+    received_at: dt.datetime
+    documents: Documents = msgspec.field(default_factory=Documents)
+    programme_director: Email | None = None
+    letter_writer: Email | None = None
+    preferred_windows: Annotated[list[Window], Meta(max_length=20)] = msgspec.field(default_factory=list)
+
+
+class BundleExaminer(Struct):
+    email: Email
+    contribution: ShortText = ""
+    approved: bool = True
+    max_slots: Annotated[int, Meta(ge=0, le=500)] | None = None
+
+
+class BundleConflict(Struct):
+    """A declared conflict of interest (those of institution, director and letter writer are found anyway)."""
+
+    examiner: Email
+    candidate: Email
+    reason: ShortText = ""
+
+
+class BundleDiploma(SittingSettings):
+    """The congress's diploma sitting; exam rooms by name."""
+
+    exam_rooms: Annotated[list[Name], Meta(max_length=50)] = msgspec.field(default_factory=list)
+    applications: list[BundleApplication] = msgspec.field(default_factory=list)
+    examiners: list[BundleExaminer] = msgspec.field(default_factory=list)
+    conflicts: list[BundleConflict] = msgspec.field(default_factory=list)
+
+
 class Bundle(Struct):
     format: Literal["congress-bundle/1"]
     congress: CongressCreate
@@ -65,3 +101,4 @@ class Bundle(Struct):
     registrations: list[BundleRegistration] = msgspec.field(default_factory=list)
     items: list[BundleItem] = msgspec.field(default_factory=list)
     availability: list[BundleAvailability] = msgspec.field(default_factory=list)
+    diploma: BundleDiploma | None = None

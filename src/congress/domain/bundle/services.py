@@ -3,6 +3,7 @@ path in the document, then write the whole congress in one transaction."""
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,13 +25,23 @@ from congress.db.models import (
     Person,
     ProgrammeItem,
     Registration,
+    Room,
 )
-from congress.domain.bundle.schemas import Bundle
+from congress.domain.bundle.schemas import Bundle, BundleDiploma
 from congress.domain.congresses.services import check_calendar, new_congress, new_room
+from congress.domain.exams.schemas import (
+    ApplicationCreate,
+    ConflictCreate,
+    ExaminerCreate,
+    SittingSettings,
+    SittingWrite,
+)
+from congress.domain.exams.services import ExamService
 from congress.domain.programme.services import check_item, check_span, item_fields
 from congress.domain.registrations.services import check_registered_at
 from congress.lib.errors import Conflict, CongressError, InvalidInput
 from congress.lib.queries import aware_utc, parse_hhmm, zone
+from congress.lib.security import Principal, Role
 
 MAX_BUNDLE_BYTES = 200 * 1024 * 1024
 
@@ -173,7 +184,90 @@ def check_bundle(bundle: Bundle) -> list[BundleProblem]:
         if window.room is not None and window.room not in known_rooms:
             problems.append(BundleProblem(f"{path}.room", f"no room named '{window.room}'"))
         guard(path, partial(check_span, window.starts_at, window.ends_at))
+    if bundle.diploma is not None:
+        problems.extend(_diploma_problems(bundle.diploma, known_emails, known_rooms))
     return problems
+
+
+def _diploma_problems(diploma: BundleDiploma, emails: set[str], rooms: set[str]) -> list[BundleProblem]:
+    problems: list[BundleProblem] = []
+
+    def person(path: str, email: str | None) -> None:
+        if email is not None and email.strip().lower() not in emails:
+            problems.append(BundleProblem(path, f"no person with email '{email}'"))
+
+    for i, room in enumerate(diploma.exam_rooms):
+        if room not in rooms:
+            problems.append(BundleProblem(f"$.diploma.exam_rooms[{i}]", f"no room named '{room}'"))
+    for i, application in enumerate(diploma.applications):
+        person(f"$.diploma.applications[{i}].email", application.email)
+        person(f"$.diploma.applications[{i}].programme_director", application.programme_director)
+        person(f"$.diploma.applications[{i}].letter_writer", application.letter_writer)
+    for i, examiner in enumerate(diploma.examiners):
+        person(f"$.diploma.examiners[{i}].email", examiner.email)
+    for i, conflict in enumerate(diploma.conflicts):
+        person(f"$.diploma.conflicts[{i}].examiner", conflict.examiner)
+        person(f"$.diploma.conflicts[{i}].candidate", conflict.candidate)
+    return problems
+
+
+# The bundle loader writes as an organiser would through the API.
+LOADER = Principal(token_id=uuid.UUID(int=0), role=Role.ORGANISER, person_id=None)
+
+
+async def _load_diploma(
+    session: AsyncSession,
+    congress_id: uuid.UUID,
+    diploma: BundleDiploma,
+    rooms: dict[str, Room],
+    people: dict[str, Person],
+) -> dict[str, int]:
+    """The sitting, its examiners, applications and declared conflicts, through the diploma's own rules."""
+    exams = ExamService(session, LOADER)
+    settings = {name: getattr(diploma, name) for name in SittingSettings.__struct_fields__}
+    await exams.put_sitting(
+        congress_id, SittingWrite(**settings, exam_rooms=[rooms[name].id for name in diploma.exam_rooms])
+    )
+
+    def who(email: str | None) -> uuid.UUID | None:
+        return people[email.strip().lower()].id if email is not None else None
+
+    for examiner in diploma.examiners:
+        await exams.add_examiner(
+            congress_id,
+            ExaminerCreate(
+                person_id=people[examiner.email.strip().lower()].id,
+                contribution=examiner.contribution,
+                approve=examiner.approved,
+                max_slots=examiner.max_slots,
+            ),
+        )
+    for application in diploma.applications:
+        await exams.apply(
+            congress_id,
+            ApplicationCreate(
+                person_id=who(application.email),
+                received_at=application.received_at,
+                documents=application.documents,
+                programme_director_id=who(application.programme_director),
+                letter_writer_id=who(application.letter_writer),
+                preferred_windows=application.preferred_windows,
+            ),
+        )
+    for conflict in diploma.conflicts:
+        await exams.declare_conflict(
+            congress_id,
+            ConflictCreate(
+                candidate_id=people[conflict.candidate.strip().lower()].id,
+                examiner_id=who(conflict.examiner),
+                reason=conflict.reason,
+            ),
+        )
+    return {
+        "diploma applications": len(diploma.applications),
+        "diploma examiners": len(diploma.examiners),
+        "declared conflicts": len(diploma.conflicts),
+    }
 
 
 def _precedence_cycles(bundle: Bundle) -> list[BundleProblem]:
@@ -305,6 +399,9 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             )
         )
     await session.flush()
+    diploma = (
+        await _load_diploma(session, congress.id, bundle.diploma, rooms, people) if bundle.diploma is not None else {}
+    )
     return LoadReport(
         congress_id=str(congress.id),
         slug=congress.slug,
@@ -317,5 +414,6 @@ async def load_bundle(session: AsyncSession, bundle: Bundle, *, source: str, rep
             "items": len(items),
             "faculty links": links,
             "availability windows": len(bundle.availability),
+            **diploma,
         },
     )

@@ -1,0 +1,1 @@
+"""The EDiMSK diploma: sittings, applications, examiners, oral-exam slots and results."""
