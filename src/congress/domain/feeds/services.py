@@ -23,6 +23,7 @@ import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
 
+import msgspec
 from sqlalchemy import ColumnElement, and_, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
@@ -44,6 +45,7 @@ from congress.lib.errors import InvalidInput, NotFound
 from congress.lib.queries import flush_or_conflict, get_or_404
 from congress.lib.security import Principal, digest_matches, hash_token, looks_like_feed_token, new_feed_token
 from congress.publishing import ical
+from congress.publishing.exams import exam_events, exam_stamp
 from congress.publishing.ledger import load_programme
 from congress.publishing.snapshot import Event
 
@@ -310,6 +312,7 @@ class FeedService:
                     select(func.max(AgendaStar.updated_at)).where(*mine_starred).scalar_subquery(),
                     select(func.count()).where(*mine_seated).scalar_subquery(),
                     select(func.max(WorkshopSeat.updated_at)).where(*mine_seated).scalar_subquery(),
+                    *exam_stamp(person_id, congress_id),
                 )
                 .select_from(Congress)
                 .join(Person, Person.id == person_id)
@@ -319,7 +322,7 @@ class FeedService:
         ).one_or_none()
         if row is None:
             raise NotFound("No such calendar feed", code="feed_not_found")
-        congress, person, release, star_count, star_last, seat_count, seat_last = row
+        congress, person, release, star_count, star_last, seat_count, seat_last, *exams = row
         etag = _etag(
             "person",
             person.id,
@@ -330,9 +333,18 @@ class FeedService:
             star_last,
             seat_count,
             seat_last,
+            *exams,
         )
         last_modified = _latest(
-            [release.released_at if release else None, congress.updated_at, person.updated_at, star_last, seat_last]
+            [
+                release.released_at if release else None,
+                congress.updated_at,
+                person.updated_at,
+                star_last,
+                seat_last,
+                exams[1],
+                exams[3],
+            ]
         )
         filename = f"{congress.slug}-my-programme.ics"
         # Only the ETag decides here: removing a star or seat can move Last-Modified backwards.
@@ -358,6 +370,11 @@ class FeedService:
                 )
             )
             notes = personal_notes(programme.events, person.id, seat_keys, starred)
+            oral, oral_notes = exam_events(session, congress, person.id, base_url)
+            if oral:
+                events = sorted([*programme.events, *oral], key=lambda e: (e.starts_at, e.room, e.uid))
+                programme = msgspec.structs.replace(programme, events=tuple(events))
+                notes |= oral_notes
             return ical.render(programme, title, notes=notes)
 
         body = RENDERED.get(etag, base_url) or RENDERED.put(etag, base_url, await self.session.run_sync(render))
