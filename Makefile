@@ -38,8 +38,9 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-# The independent clients the tests check our output with: Mozilla's ical.js
-# (npm) and xmllint (Debian's libxml2-utils, installed when missing).
+# The independent clients the tests check our output with: Mozilla's ical.js and
+# jsQR (npm), xmllint, zbarimg and pdftoppm (Debian's libxml2-utils, zbar-tools
+# and poppler-utils, installed when missing).
 JS_DEPS := tests/js/node_modules/.package-lock.json
 
 $(JS_DEPS): tests/js/package.json tests/js/package-lock.json
@@ -49,6 +50,12 @@ verifiers: $(JS_DEPS)
 	@command -v xmllint >/dev/null 2>&1 || { \
 	  echo "installing libxml2-utils (xmllint)"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libxml2-utils; }
+	@command -v zbarimg >/dev/null 2>&1 || { \
+	  echo "installing zbar-tools (zbarimg)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq zbar-tools; }
+	@command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "installing poppler-utils (pdftoppm)"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils; }
 
 pytest: install verifiers
 	$(BIN)/python -m pytest
