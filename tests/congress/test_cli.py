@@ -68,6 +68,10 @@ def test_load_writes_the_whole_demo_congress(cli_env: CliRunner, clean_db: Engin
     assert counts["membership"] == sum(len(p.memberships) for p in bundle.people)
     assert counts["availability"] == len(bundle.availability)
     assert counts["item_precedence"] == sum(len(i.follows) for i in bundle.items)
+    assert bundle.diploma is not None
+    assert counts["exam_sitting"] == 1
+    assert counts["exam_application"] == len(bundle.diploma.applications)
+    assert counts["examiner"] == len(bundle.diploma.examiners)
 
 
 def test_load_twice_refuses_without_replace_and_replaces_with_it(
@@ -141,6 +145,25 @@ def test_solve_places_the_demo_congress_and_releases_it(cli_env: CliRunner, clea
     counts = row_counts(clean_db)
     assert counts["schedule_version"] == 1
     assert counts["assignment"] == sum(i.runs for i in build_bundle("essr").items)
+
+
+def test_exams_solve_schedules_the_demo_sitting_around_the_released_programme(
+    cli_env: CliRunner, clean_db: Engine, demo_file: Path
+) -> None:
+    assert cli_env.invoke(main, ["load", str(demo_file)]).exit_code == 0
+    slug = build_bundle("essr").congress.slug
+    assert (
+        cli_env.invoke(main, ["solve", "--congress", slug, "--time-limit", "20", "--seed", "1", "--release"]).exit_code
+        == 0
+    )
+    result = cli_env.invoke(main, ["exams", "solve", "--congress", slug, "--time-limit", "20", "--mode", "fresh"])
+    assert result.exit_code == 0, result.output
+    assert "orals: optimal · 24 candidates scheduled" in result.output
+    counts = row_counts(clean_db)
+    assert (counts["exam_slot"], counts["exam_panel"]) == (24, 48)
+    again = cli_env.invoke(main, ["exams", "solve", "--congress", slug, "--time-limit", "20"])
+    assert again.exit_code == 0, again.output
+    assert "24 slots unchanged · 0 moved" in again.output
 
 
 def test_solve_of_an_unknown_congress_fails_cleanly(cli_env: CliRunner, clean_db: Engine) -> None:

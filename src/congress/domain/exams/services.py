@@ -257,7 +257,9 @@ class ExamService:
                     .where(ExamApplication.sitting_id == sitting.id)
                     .group_by(ExamApplication.status)
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         written_end = (
             sitting.written_starts_at + dt.timedelta(minutes=sitting.written_minutes)
@@ -667,7 +669,9 @@ class ExamService:
                     .where(ExamSlot.sitting_id == sitting.id)
                     .group_by(ExamPanelSeat.examiner_id)
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         reads = []
         for examiner, person in rows:
@@ -850,7 +854,9 @@ class ExamService:
                 await self.session.execute(
                     select(Person.id, Person.name).where(Person.id.in_({p for pair in pairs for p in pair}))
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         reads = [
             ConflictRead(
@@ -907,7 +913,9 @@ class ExamService:
                 await self.session.execute(
                     select(Person.id, Person.name).where(Person.id.in_([examiner_id, data.candidate_id]))
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         return ConflictRead(
             id=conflict.id,
@@ -1077,11 +1085,15 @@ class ExamService:
                         Examiner.sitting_id == sitting.id, Examiner.person_id.in_(examiner_ids)
                     )
                 )
-            ).tuples().all()
+            )
+            .tuples()
+            .all()
         )
         pairs = await self.conflict_pairs(sitting)
         names = dict(
-            (await self.session.execute(select(Person.id, Person.name).where(Person.id.in_(examiner_ids)))).tuples().all()
+            (await self.session.execute(select(Person.id, Person.name).where(Person.id.in_(examiner_ids))))
+            .tuples()
+            .all()
         )
         for examiner_id in examiner_ids:
             examiner = examiners.get(examiner_id)
