@@ -453,3 +453,27 @@ def test_written_score_import_is_all_or_nothing(api: Api) -> None:
     assert problem["detail"] == "row 2: nobody@example.org has no application in this sitting"
     result = api.call("GET", exam(cid, f"/applications/{setup['candidates']['Candidate 01']['application']}/result"))
     assert result["written_score"] is None
+
+
+def test_a_failed_candidate_retakes_free_next_year(api: Api) -> None:
+    setup = diploma(api, candidates=1, examiners=3)
+    cid, one = setup["congress"], setup["candidates"]["Candidate 01"]
+    slot = place(api, setup, "Candidate 01", "2026-06-18T09:00:00+02:00", ["Examiner 01", "Examiner 02"])
+    api.call("PUT", exam(cid, f"/applications/{one['application']}/written"), {"score": 20})
+    for name in ("Examiner 01", "Examiner 02"):
+        body = {"score": 30, "examiner_id": setup["examiners"][name]["person"]}
+        api.call("PUT", exam(cid, f"/slots/{slot['id']}/mark"), body)
+    assert api.call("POST", exam(cid, "/results/release"), status=200)["failed"] == 1
+    later = api.congress(first_day="2027-06-17", last_day="2027-06-19")
+    room = api.room(later["id"], name="Exam Room", equipment={"exam_workstation": 1})
+    window = {"starts_at": "2027-06-18T09:00:00+02:00", "ends_at": "2027-06-18T12:00:00+02:00"}
+    body = {
+        "title": "EDiMSK 2027",
+        "exam_year": 2027,
+        "seat_limit": 5,
+        "oral_windows": [window],
+        "exam_rooms": [room["id"]],
+    }
+    api.call("PUT", exam(later["id"]), body)
+    retake = api.call("POST", exam(later["id"], "/applications"), {"person_id": one["person"]})
+    assert (retake["previous_failures"], retake["fee_eur"]) == (1, 0)
