@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import uuid
 from typing import Any
 
 from litestar import Litestar
 from litestar.testing import TestClient
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from congress.db.models import Badge, BadgeKey, Registration
+from congress.lib import badges
 
 _seq = itertools.count(1)
 
@@ -278,3 +284,39 @@ def diploma(
         "examiners": panel,
         "director": director["id"],
     }
+
+
+def badge_world(api: Api, engine: Engine, attendees: int = 3) -> dict[str, Any]:
+    """The released small programme, registered attendees with badges, and a scanner device at the hall."""
+    setup = released_programme(api)
+    cid = setup["congress"]
+    people = []
+    for n in range(1, attendees + 1):
+        person = api.person(name=f"Attendee {n:02d}")
+        api.registration(cid, person["id"])
+        people.append(person["id"])
+    api.call("POST", f"/api/congresses/{cid}/badges/issue", status=200)
+    device = api.call(
+        "POST", f"/api/congresses/{cid}/scanners", {"name": "Hall door", "room_id": setup["rooms"]["hall"]}
+    )
+    return setup | {
+        "attendees": people,
+        "tokens": badge_tokens(engine, cid),
+        "device": device["device"]["id"],
+        "device_token": device["token"],
+    }
+
+
+def badge_tokens(engine: Engine, congress_id: str) -> dict[str, str]:
+    """Person id -> the signed QR text of their active badge, signed as the printer does."""
+    cid = uuid.UUID(congress_id)
+    with Session(engine) as session:
+        rows = session.execute(
+            select(Badge.id, Registration.person_id, BadgeKey.private_key)
+            .join(Registration, Registration.id == Badge.registration_id)
+            .join(BadgeKey, BadgeKey.kid == Badge.kid)
+            .where(Badge.congress_id == cid, Badge.revoked_at.is_(None))
+        ).tuples()
+        return {
+            str(person): badges.sign_badge(badges.private_from_bytes(key), cid, badge) for badge, person, key in rows
+        }

@@ -23,6 +23,7 @@ from congress.db.engine import async_session_factory, make_async_engine
 from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.agenda.controllers import AgendaController, SeatController
+from congress.domain.badges.controllers import BadgeController, BadgeKeyController
 from congress.domain.congresses.controllers import CongressController, RoomController
 from congress.domain.exams.controllers import (
     ApplicationController,
@@ -43,6 +44,7 @@ from congress.domain.programme.controllers import (
     ItemController,
 )
 from congress.domain.registrations.controllers import RegistrationController
+from congress.domain.scanning.controllers import ScannerController
 from congress.domain.schedule.controllers import AssignmentController, VersionController
 from congress.domain.solving.controllers import LAUNCH_KEY, SolveController
 from congress.lib import http
@@ -115,6 +117,9 @@ ROUTES: list[Any] = [
     ExaminerController,
     ConflictController,
     SlotController,
+    BadgeKeyController,
+    BadgeController,
+    ScannerController,
 ]
 
 

@@ -1072,6 +1072,56 @@ ROUTES += [
 ]
 
 
+def build_badge_world(api: Api, w: World) -> None:
+    """Badges for Alice and Bob, the signing key, and a scanner device."""
+    cid = w["congress"]
+    api.call("POST", f"/api/congresses/{cid}/badges/issue", status=200)
+    rows = api.call("GET", f"/api/congresses/{cid}/badges")["items"]
+    w["bob_badge"] = next(b["id"] for b in rows if b["person_id"] == w["bob"])
+    w["kid"] = api.call("GET", f"/api/congresses/{cid}/badge-keys")[0]["kid"]
+    w["device"] = api.call("POST", f"/api/congresses/{cid}/scanners", {"name": "Door A"})["device"]["id"]
+
+
+def badge_variant(label: str, ids: dict[str, str], expected: dict[str, int], **fields: Any) -> Variant:
+    return Variant(label, CID | ids, expected, setup=build_badge_world, **fields)
+
+
+SCAN_BODY: Body = lambda w: {  # noqa: E731
+    "scans": [{"nonce": "nonce-0001", "badge": "CB:x", "scanned_at": "2026-06-18T09:00:00+02:00"}]
+}
+
+ROUTES += [
+    Route("GET", C + "/badge-keys", [badge_variant("all", {}, organiser_only(200))]),
+    Route("POST", C + "/badge-keys", [badge_variant("rotate", {}, organiser_only(201))]),
+    Route("POST", C + "/badge-keys/{kid:str}/retire", [badge_variant("signing", {"kid": "kid"}, organiser_only(200))]),
+    Route("POST", C + "/badges/issue", [badge_variant("issue", {}, organiser_only(200))]),
+    Route("GET", C + "/badges", [badge_variant("all", {}, organiser_only(200))]),
+    Route(
+        "POST",
+        C + "/badges/{badge_id:uuid}/revoke",
+        [badge_variant("bob's", {"badge_id": "bob_badge"}, organiser_only(200), body=lambda w: {"reason": "lost"})],
+    ),
+    Route(
+        "GET",
+        C + "/badges/{badge_id:uuid}/qr",
+        [badge_variant("bob's", {"badge_id": "bob_badge"}, organiser_only(200))],
+    ),
+    # Organiser tokens belong to no person, so they hold no badge.
+    Route("GET", C + "/my-badge", [badge_variant("own", {}, members(200, 403))]),
+    Route("POST", C + "/scanners", [badge_variant("new", {}, organiser_only(201), body=lambda w: {"name": "Door B"})]),
+    Route("GET", C + "/scanners", [badge_variant("all", {}, organiser_only(200))]),
+    Route(
+        "DELETE",
+        C + "/scanners/{device_id:uuid}",
+        [badge_variant("door", {"device_id": "device"}, organiser_only(204))],
+    ),
+    # Only scanner devices (steward tokens of a device row) pass; a steward person's token does not.
+    Route("GET", C + "/scanner-bundle", [badge_variant("devices only", {}, members(403, 403))]),
+    Route("POST", C + "/scans", [badge_variant("devices only", {}, members(403, 403), body=SCAN_BODY)]),
+    Route("GET", C + "/occupancy", [badge_variant("organisers and devices", {}, organiser_only(200))]),
+]
+
+
 def app_routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
     found: dict[tuple[str, str], HTTPRouteHandler] = {}
     for route in app.routes:

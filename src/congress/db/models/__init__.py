@@ -1,5 +1,14 @@
 """All tables, one module per aggregate."""
 
+from congress.db.models.attendance import (
+    Badge,
+    BadgeKey,
+    CmeStatement,
+    Presence,
+    Scan,
+    ScannerDevice,
+    SessionEvaluation,
+)
 from congress.db.models.auth import ApiToken
 from congress.db.models.congress import Congress, Room
 from congress.db.models.exams import (
@@ -31,6 +40,9 @@ __all__ = [
     "ApiToken",
     "Assignment",
     "Availability",
+    "Badge",
+    "BadgeKey",
+    "CmeStatement",
     "Congress",
     "ExamApplication",
     "ExamConflict",
@@ -46,12 +58,16 @@ __all__ = [
     "OralMark",
     "OutboxMessage",
     "Person",
+    "Presence",
     "ProgrammeItem",
     "PublishedEvent",
     "PublishedFaculty",
     "Registration",
     "Room",
+    "Scan",
+    "ScannerDevice",
     "ScheduleVersion",
+    "SessionEvaluation",
     "SolveRun",
     "WorkshopSeat",
 ]

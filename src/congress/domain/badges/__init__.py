@@ -1,0 +1,1 @@
+"""Signed QR badges: the congress signing keys, one badge per registration, revocation."""

@@ -1,0 +1,77 @@
+"""HTTP routes for scanner devices, their offline bundle, scans and live occupancy."""
+
+from __future__ import annotations
+
+import uuid
+
+from litestar import Controller
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody
+
+from congress.domain.scanning.schemas import (
+    DeviceCreate,
+    DeviceCreated,
+    DeviceRead,
+    Occupancy,
+    OfflineBundle,
+    ScanBatch,
+    ScanReport,
+)
+from congress.domain.scanning.services import ScanService
+from congress.lib import http
+from congress.lib.deps import service
+from congress.lib.security import Role
+
+DEVICES = http.roles(Role.STEWARD)
+DEVICES_AND_ORGANISERS = http.roles(Role.STEWARD, Role.ORGANISER)
+
+
+class ScannerController(Controller):
+    path = "/api/congresses/{congress_id:uuid}"
+    tags = ["Scanning"]
+    dependencies = {"scans": service(ScanService)}
+
+    @http.post("/scanners", access=http.ORGANISER, summary="Register a scanner device; its token is shown once")
+    async def create_scanner(
+        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], data: JSONBody[DeviceCreate]
+    ) -> DeviceCreated:
+        return await scans.create_device(congress_id, data)
+
+    @http.get("/scanners", access=http.ORGANISER, summary="Scanner devices and when they were last seen")
+    async def list_scanners(
+        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
+    ) -> list[DeviceRead]:
+        return await scans.devices(congress_id)
+
+    @http.delete(
+        "/scanners/{device_id:uuid}", access=http.ORGANISER, summary="Revoke a scanner device (cut off at once)"
+    )
+    async def revoke_scanner(
+        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], device_id: FromPath[uuid.UUID]
+    ) -> None:
+        await scans.revoke_device(congress_id, device_id)
+
+    @http.get(
+        "/scanner-bundle",
+        access=DEVICES,
+        summary="For a scanner: public keys, revocation list, rooms and released programme, to work offline",
+    )
+    async def scanner_bundle(
+        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
+    ) -> OfflineBundle:
+        return await scans.offline(congress_id)
+
+    @http.post(
+        "/scans",
+        access=DEVICES,
+        status_code=200,
+        summary="Scans from a door, one or a batch after an offline period; stored before they are answered",
+    )
+    async def post_scans(
+        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], data: JSONBody[ScanBatch]
+    ) -> ScanReport:
+        return await scans.ingest(congress_id, data)
+
+    @http.get("/occupancy", access=DEVICES_AND_ORGANISERS, summary="How many people are in each room now")
+    async def occupancy(self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]) -> Occupancy:
+        return await scans.occupancy(congress_id)
