@@ -23,6 +23,7 @@ from congress.db.engine import async_session_factory, make_async_engine
 from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.agenda.controllers import AgendaController, SeatController
+from congress.domain.attendance.controllers import CertificateController, CmeController
 from congress.domain.badges.controllers import BadgeController, BadgeKeyController
 from congress.domain.congresses.controllers import CongressController, RoomController
 from congress.domain.exams.controllers import (
@@ -120,6 +121,8 @@ ROUTES: list[Any] = [
     BadgeKeyController,
     BadgeController,
     ScannerController,
+    CmeController,
+    CertificateController,
 ]
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import os
 import signal
 import sys
@@ -27,6 +28,9 @@ from congress.db import migrate
 from congress.db.engine import async_session_factory, make_async_engine, make_sync_engine
 from congress.db.models import Congress, Person, Room
 from congress.domain.accounts.services import issue_token
+from congress.domain.attendance.schemas import PurgeReport
+from congress.domain.attendance.services import AttendanceService
+from congress.domain.badges.services import BadgeService
 from congress.domain.bundle.services import BundleInvalid, LoadReport, load_bundle, read_bundle
 from congress.domain.exams.schemas import OralSolveRequest, OralSolveResult, SlotRead
 from congress.domain.exams.services import ExamService
@@ -43,6 +47,7 @@ from congress.enums import SolveMode, SolveStatus
 from congress.lib.deps import begin_writing
 from congress.lib.errors import CongressError, InvalidFile, NotFound
 from congress.lib.security import Principal, Role
+from congress.publishing.badges import BadgeCard, render_png, render_svg, write_pdf
 from congress.publishing.mailer import SmtpSettings, deliver_due, send_forever
 from congress.scheduling.jobs import claim, execute, serve_forever
 
@@ -332,6 +337,85 @@ def exams_solve(slug: str, time_limit: float, seed: int, mode: str) -> None:
     _print_orals(result, slots)
     if result.status not in ("optimal", "feasible", "nothing_to_schedule"):
         raise SystemExit(1)
+
+
+@main.group()
+def badges() -> None:
+    """Signed QR badges."""
+
+
+@badges.command("export")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), required=True)
+@click.option("--out", type=click.Path(path_type=Path, file_okay=False), required=True, help="Output directory")
+def badges_export(slug: str, fmt: str, out: Path) -> None:
+    """Every active badge: one PNG or SVG per badge (named by badge id), or printable A4 PDF sheets.
+
+    Badges are issued first to active registrations that have none."""
+
+    async def work(session: AsyncSession) -> list[tuple[uuid.UUID, BadgeCard]]:
+        congress = await _congress_by_slug(session, slug)
+        service = BadgeService(session, OPERATOR)
+        report = await service.issue_all(congress.id)
+        if report.issued:
+            console.print(f"issued {report.issued} new badges (key {report.kid})", highlight=False)
+        return await service.cards(congress.id)
+
+    cards = _run(work)
+    if not cards:
+        raise click.ClickException("no active badges to export")
+    out.mkdir(parents=True, exist_ok=True)
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"))
+    with Progress(*columns, TimeElapsedColumn(), console=console, transient=True) as progress:
+        task = progress.add_task(f"{fmt.upper()} badges", total=len(cards))
+        if fmt == "pdf":
+            target = out / f"{slug}-badges.pdf"
+            part = target.with_name(target.name + ".part")
+            with part.open("wb") as handle:
+                summary = write_pdf(
+                    (card for _, card in cards), handle, lambda done: progress.update(task, completed=done)
+                )
+            part.replace(target)
+            console.print(f"wrote {summary.cards} badges on {summary.pages} pages to {target}", highlight=False)
+            return
+        render = render_png if fmt == "png" else render_svg
+        for done, (badge_id, card) in enumerate(cards, start=1):
+            (out / f"{badge_id}.{fmt}").write_bytes(render(card.token))
+            progress.update(task, completed=done)
+    console.print(f"wrote {len(cards)} {fmt.upper()} badges to {out}", highlight=False)
+
+
+@main.group()
+def scans() -> None:
+    """Door scans and their retention."""
+
+
+@scans.command("purge")
+@click.option("--congress", "slug", required=True, help="The congress's slug")
+@click.option(
+    "--retention-days",
+    type=click.IntRange(0, 3650),
+    default=90,
+    show_default=True,
+    help="Keep raw scans this many days after the congress's last day",
+)
+def scans_purge(slug: str, retention_days: int) -> None:
+    """Freeze every CME statement, then delete the raw scans (certificates stay verifiable, byte for byte)."""
+
+    async def work(session: AsyncSession) -> PurgeReport | None:
+        congress = await _congress_by_slug(session, slug)
+        due = congress.last_day + dt.timedelta(days=retention_days)
+        if dt.datetime.now(dt.UTC).date() <= due:
+            console.print(f"{slug}: raw scans are kept until {due.isoformat()}; nothing purged", highlight=False)
+            return None
+        return await AttendanceService(session, OPERATOR).purge(congress.id)
+
+    report = _run(work)
+    if report is not None:
+        console.print(
+            f"{slug}: froze {report.statements_frozen} CME statements, deleted {report.scans_deleted} raw scans",
+            highlight=False,
+        )
 
 
 IMPORT_KINDS = [k.value for k in ImportKind] + ["calendar", "frab"]

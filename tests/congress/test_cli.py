@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import uuid
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,11 +23,14 @@ from sqlalchemy import Engine
 
 from congress.cli import main
 from congress.config import Settings, get_settings
+from congress.lib.security import Role
 from examples.demo import build_bundle
+from tests.conftest import issue_token
 from tests.congress.publishing.test_frab import validate_json, validate_xml
-from tests.factories import Api, released_programme
+from tests.factories import Api, badge_world, released_programme
 from tests.icaljs import parse_with_icaljs, utc
 from tests.integration.test_bad_input import row_counts
+from tests.qr import decode_with_zbar
 
 
 @pytest.fixture
@@ -494,3 +498,61 @@ def test_outbox_send_without_a_mail_server_says_what_to_set(
     result = cli_env.invoke(main, ["outbox", "send", "--once"])
     assert result.exit_code == 2
     assert "CONGRESS_SMTP_HOST" in result.output
+
+
+# --- badges and scans ------------------------------------------------------------------------------------------
+
+
+def test_badges_export_writes_decodable_pngs_and_a_pdf_sheet(
+    cli_env: CliRunner, api: Api, clean_db: Engine, tmp_path: Path
+) -> None:
+    world = badge_world(api, clean_db, attendees=3)
+    slug = api.call("GET", f"/api/congresses/{world['congress']}")["slug"]
+    pngs = cli_env.invoke(
+        main, ["badges", "export", "--congress", slug, "--format", "png", "--out", str(tmp_path / "png")]
+    )
+    assert pngs.exit_code == 0, pngs.output
+    files = sorted((tmp_path / "png").glob("*.png"))
+    assert len(files) == 3
+    assert {decode_with_zbar(f)[0] for f in files} == set(world["tokens"].values())
+    sheet = cli_env.invoke(main, ["badges", "export", "--congress", slug, "--format", "pdf", "--out", str(tmp_path)])
+    assert sheet.exit_code == 0, sheet.output
+    assert "wrote 3 badges on 1 pages" in sheet.output
+    assert (tmp_path / f"{slug}-badges.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_scans_purge_keeps_certificates_byte_identical_and_verifiable(
+    cli_env: CliRunner, api: Api, clean_db: Engine
+) -> None:
+    world = badge_world(api, clean_db, attendees=1)
+    cid, person = world["congress"], world["attendees"][0]
+    slug = api.call("GET", f"/api/congresses/{cid}")["slug"]
+    device = Api(api.client, world["device_token"])
+    scans = [
+        {"nonce": "purge-scan-0001", "badge": world["tokens"][person], "scanned_at": "2026-06-18T08:55:00+02:00"},
+        {
+            "nonce": "purge-scan-0002",
+            "badge": world["tokens"][person],
+            "scanned_at": "2026-06-18T10:31:00+02:00",
+            "direction": "out",
+        },
+    ]
+    device.call("POST", f"/api/congresses/{cid}/scans", {"scans": scans}, 200)
+    me = Api(api.client, issue_token(clean_db, Role.ATTENDEE, uuid.UUID(person)))
+    before = me.client.get(f"/api/congresses/{cid}/cme/certificate.pdf", headers=me.headers).content
+    statement = me.call("GET", f"/api/congresses/{cid}/cme/statement")
+    kept = cli_env.invoke(main, ["scans", "purge", "--congress", slug, "--retention-days", "3000"])
+    assert "nothing purged" in kept.output
+    result = cli_env.invoke(main, ["scans", "purge", "--congress", slug, "--retention-days", "0"])
+    assert result.exit_code == 0, result.output
+    assert "froze 1 CME statements, deleted 2 raw scans" in result.output
+    assert row_counts(clean_db)["scan"] == 0
+    after = me.call("GET", f"/api/congresses/{cid}/cme/statement")
+    assert (after["frozen"], after["statement"], after["certificate_code"]) == (
+        True,
+        statement["statement"],
+        statement["certificate_code"],
+    )
+    assert me.client.get(f"/api/congresses/{cid}/cme/certificate.pdf", headers=me.headers).content == before
+    check = api.client.get(f"/api/certificates/{statement['certificate_code']}").json()
+    assert (check["name"], check["credits"]) == ("Attendee 01", "1.00")

@@ -1122,6 +1122,42 @@ ROUTES += [
 ]
 
 
+def unknown_code(api: Api, w: World) -> None:
+    w["unknown_code"] = "AAAA-BBBB-CCCC"
+
+
+ROUTES += [
+    Route(
+        "GET",
+        C + "/cme/statement",
+        [
+            # Organiser tokens belong to no person: they name whose statement.
+            Variant("own", CID, members(200, 403)),
+            Variant("bob's", CID, members(404, 200), query=lambda w: f"person_id={w['bob']}"),
+        ],
+    ),
+    Route(
+        "GET",
+        C + "/cme/certificate.pdf",
+        [
+            # Nobody attended anything yet: past the guard, the rule answers no_credits.
+            Variant("own", CID, members(409, 403)),
+            Variant("bob's", CID, members(404, 409), query=lambda w: f"person_id={w['bob']}"),
+        ],
+    ),
+    Route(
+        "PUT",
+        C + "/evaluations/{item_id:uuid}",
+        [Variant("own", CID | {"item_id": "item"}, members(200, 403), body=lambda w: {"rating": 5})],
+    ),
+    Route(
+        "GET",
+        "/api/certificates/{code:str}",
+        [Variant("public", {"code": "unknown_code"}, everyone(404), setup=unknown_code)],
+    ),
+]
+
+
 def app_routes(app: Litestar) -> dict[tuple[str, str], HTTPRouteHandler]:
     found: dict[tuple[str, str], HTTPRouteHandler] = {}
     for route in app.routes:

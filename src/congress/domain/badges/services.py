@@ -18,11 +18,23 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import Badge, BadgeKey, Congress, Person, Registration
 from congress.domain.badges.schemas import BadgeKeyRead, BadgeRead, IssueReport, RevokeRequest, RevokeResult
-from congress.enums import RegistrationStatus
+from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib import badges as tokens
 from congress.lib.errors import Conflict, Forbidden, NotFound
-from congress.lib.queries import flush_or_conflict, get_or_404, paginate_rows, zone
+from congress.lib.queries import flush_or_conflict, get_or_404, paginate_rows
 from congress.lib.security import Principal
+from congress.publishing.badges import BadgeCard
+
+CATEGORY_LABELS = {
+    RegistrationCategory.FULL: "Delegate",
+    RegistrationCategory.DAY: "Day delegate",
+    RegistrationCategory.IN_TRAINING: "Resident",
+    RegistrationCategory.STUDENT: "Student",
+    RegistrationCategory.RADIOGRAPHER: "Radiographer",
+    RegistrationCategory.FACULTY: "Faculty",
+    RegistrationCategory.EXHIBITOR: "Exhibitor",
+    RegistrationCategory.PRESS: "Press",
+}
 
 
 def now() -> dt.datetime:
@@ -242,5 +254,30 @@ class BadgeService:
         token = tokens.sign_badge(tokens.private_from_bytes(key.private_key), congress_id, badge.id)
         return token, badge_read(row)
 
-    async def timezone(self, congress_id: uuid.UUID) -> str:
-        return str(zone((await self._congress(congress_id)).time_zone))
+    async def cards(self, congress_id: uuid.UUID) -> list[tuple[uuid.UUID, BadgeCard]]:
+        """Every active badge as a printable card (signed QR text, name, institution, category), by name."""
+        congress = await self._congress(congress_id)
+        keys = {
+            k.kid: tokens.private_from_bytes(k.private_key)
+            for k in await self.session.scalars(select(BadgeKey).where(BadgeKey.congress_id == congress_id))
+        }
+        rows = (
+            await self.session.execute(
+                self._badges(congress_id)
+                .where(Badge.revoked_at.is_(None), Registration.status == RegistrationStatus.ACTIVE)
+                .order_by(Person.name, Person.id)
+            )
+        ).tuples()
+        return [
+            (
+                badge.id,
+                BadgeCard(
+                    token=tokens.sign_badge(keys[badge.kid], congress_id, badge.id),
+                    name=person.name,
+                    institution=person.institution,
+                    category=CATEGORY_LABELS.get(registration.category, registration.category.value.title()),
+                    congress_name=congress.name,
+                ),
+            )
+            for badge, registration, person in rows
+        ]

@@ -25,11 +25,24 @@ class BreakWindow(Struct):
 
 
 class CmeSettings(Struct):
-    """CME rules of the congress (refined by the attendance work)."""
+    """CME rules of the congress: how door scans become credits (see docs/cme.md)."""
 
-    credits_per_hour: Annotated[float, Meta(ge=0, le=10)] = 1.0
+    credits_per_hour: Annotated[float, Meta(gt=0, le=10)] = 1.0
+    # Credits are rounded down to a multiple of this: 0.25, 0.5 or 1.
+    rounding_step: float = 1.0
+    # A cap for every day not in ``day_caps`` (None: no cap).
     daily_cap: Annotated[float, Meta(ge=0, le=24)] | None = None
+    # Caps for particular days (ECR: 7 on the first day, 8, 8, 8, then 4).
+    day_caps: dict[dt.date, Annotated[float, Meta(ge=0, le=24)]] = msgspec.field(default_factory=dict)
     half_day_cap: Annotated[float, Meta(ge=0, le=12)] | None = None
+    # Where the morning ends and the afternoon begins, local time.
+    half_day_split: LocalTime = "13:00"
+    # A session counts when attended for strictly more than this share of it.
+    majority: Annotated[float, Meta(ge=0, lt=1)] = 0.5
+    # A scan this many minutes before a session starts counts as entering it.
+    entry_tolerance_minutes: Annotated[int, Meta(ge=0, le=60)] = 15
+    # Credit a session only once the attendee has evaluated it.
+    evaluation_required: bool = False
 
 
 class CongressCreate(Struct):

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import Assignment, Congress, ProgrammeItem, Room, ScheduleVersion
+from congress.domain.attendance.settings import cme_config
 from congress.domain.congresses.schemas import (
     BreakWindow,
     CmeSettings,
@@ -61,6 +62,13 @@ def congress_read(c: Congress) -> CongressRead:
         created_at=c.created_at.astimezone(tz),
         updated_at=c.updated_at.astimezone(tz),
     )
+
+
+def checked_cme(settings: CmeSettings) -> dict[str, Any]:
+    """CME settings as stored, once the rules accept them."""
+    cme_config(settings)
+    stored: dict[str, Any] = msgspec.to_builtins(settings)
+    return stored
 
 
 def room_read(r: Room) -> RoomRead:
@@ -127,7 +135,7 @@ def new_congress(data: CongressCreate) -> Congress:
         day_start=parse_hhmm(data.day_start),
         day_end=parse_hhmm(data.day_end),
         breaks=[msgspec.to_builtins(b) for b in data.breaks],
-        cme=msgspec.to_builtins(data.cme),
+        cme=checked_cme(data.cme),
         description=data.description,
     )
 
@@ -193,7 +201,7 @@ class CongressService:
         if "breaks" in values:
             values["breaks"] = [msgspec.to_builtins(b) for b in values["breaks"]]
         if "cme" in values:
-            values["cme"] = msgspec.to_builtins(values["cme"])
+            values["cme"] = checked_cme(values["cme"])
         for key, value in values.items():
             setattr(congress, key, value)
         await flush_or_conflict(self.session, "The congress")

@@ -1,0 +1,1 @@
+"""Attendance from badge scans at session doors, and the CME credits it earns."""
