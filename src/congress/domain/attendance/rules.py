@@ -227,7 +227,7 @@ class SessionCredit(msgspec.Struct, kw_only=True, frozen=True):
     minutes_present: int
     minutes_credited: int
     credits: Decimal
-    reasons: tuple[Reason, ...] = ()
+    reasons: tuple[Reason, ...]
 
 
 class DayCredit(msgspec.Struct, kw_only=True, frozen=True):
