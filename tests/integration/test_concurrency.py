@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from congress.config import Settings
-from congress.db.models import ExamPanelSeat, ExamSitting, ExamSlot
+from congress.db.models import ExamPanelSeat, ExamSitting, ExamSlot, Presence, Scan
 from congress.lib.security import Role
 from tests.conftest import issue_token
-from tests.factories import Api, diploma, released_programme
+from tests.factories import Api, badge_world, diploma, released_programme
 from tests.live_server import live_server
 
 WRITERS = 12
@@ -210,3 +210,29 @@ def test_database_refuses_overlapping_panel_seats_written_at_once(api: Api, clea
     assert outcomes == {"stored": 1, "refused": WRITERS - 1}
     with Session(clean_db) as session:
         assert session.scalar(select(func.count()).select_from(ExamPanelSeat)) == 1
+
+
+def test_fifty_concurrent_scans_of_one_badge_give_one_consistent_state(
+    server: str, headers: dict[str, str], clean_db: Engine, app_client: Any
+) -> None:
+    api = Api(app_client, headers["Authorization"].removeprefix("Bearer "))
+    world = badge_world(api, clean_db, attendees=1)
+    cid, token = world["congress"], world["tokens"][world["attendees"][0]]
+    device = {"Authorization": f"Bearer {world['device_token']}"}
+    scans = 50
+
+    def scan(n: int) -> str:
+        body = {"scans": [{"nonce": f"door-scan-{n:04d}", "badge": token, "scanned_at": "2026-06-18T09:00:00+02:00"}]}
+        response = httpx.post(f"{server}/api/congresses/{cid}/scans", json=body, headers=device, timeout=60)
+        response.raise_for_status()
+        code: str = response.json()["results"][0]["code"]
+        return code
+
+    with ThreadPoolExecutor(WRITERS) as pool:
+        outcomes = Counter(pool.map(scan, range(scans)))
+    assert outcomes == {"ok": 1, "already_inside": scans - 1}
+    occupancy = httpx.get(f"{server}/api/congresses/{cid}/occupancy", headers=headers).json()
+    assert {r["room"]: r["inside"] for r in occupancy["rooms"] if r["inside"]} == {"Auditorium": 1}
+    with Session(clean_db) as session:
+        assert session.scalar(select(func.count()).select_from(Scan)) == scans
+        assert session.scalar(select(func.count()).select_from(Presence)) == 1

@@ -93,9 +93,9 @@ async def insert_ignore(session: AsyncSession, model: type[Any], values: dict[st
     """INSERT … ON CONFLICT DO NOTHING on the unique ``keys``; True when the row was inserted."""
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys))
-    result = await session.execute(stmt)
-    return bool(getattr(result, "rowcount", 0) == 1)
+    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)).returning(model.id)
+    # RETURNING gives the row only when it was inserted (rowcount is not reliable across drivers here).
+    return (await session.execute(stmt)).first() is not None
 
 
 @dataclass(frozen=True, slots=True)
