@@ -712,6 +712,8 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
         _print_orals(orals, slots)
         if orals.status not in ("optimal", "feasible"):
             raise SystemExit(1)
+    issued = _run(lambda session: BadgeService(session, OPERATOR).issue_all(uuid.UUID(report.congress_id)))
+    console.print(f"badges: issued {issued.issued} signed badges (key {issued.kid})", highlight=False)
     token = _create_organiser("demo organiser")
     base = settings.public_base_url
     console.print(
@@ -729,6 +731,8 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
                 f"  calendar:     {base}/api/congresses/{report.congress_id}/calendar.ics",
                 f"  frab:         {base}/api/congresses/{report.congress_id}/schedule.json",
                 f"  diploma:      {base}/api/congresses/{report.congress_id}/exam",
+                f"  badges:       curl -H 'Authorization: Bearer {token}' "
+                f"{base}/api/congresses/{report.congress_id}/badges",
                 "",
             ]
         ),
