@@ -53,7 +53,7 @@ from congress.domain.scanning.schemas import (
 from congress.enums import RegistrationStatus, VersionStatus
 from congress.lib import badges as tokens
 from congress.lib.errors import Forbidden, InvalidInput
-from congress.lib.queries import aware_utc, get_or_404, zone
+from congress.lib.queries import get_or_404, zone
 from congress.lib.security import Principal, Role, hash_token, new_token
 
 # A device clock may run this far ahead of the server's.
@@ -269,7 +269,10 @@ class ScanService:
             return ScanResult(nonce=scan.nonce, code="unknown_room")
         if scan.scanned_at.tzinfo is None or scan.scanned_at.utcoffset() is None:
             return ScanResult(nonce=scan.nonce, code="clock_skew")
-        scanned_at = aware_utc(scan.scanned_at, "scanned_at")
+        try:
+            scanned_at = scan.scanned_at.astimezone(dt.UTC)
+        except (OverflowError, ValueError):
+            return ScanResult(nonce=scan.nonce, code="clock_skew")
         if scanned_at > moment + FUTURE_SKEW or not window.start <= scanned_at < window.end:
             return ScanResult(nonce=scan.nonce, code="clock_skew")
         await insert_ignore(

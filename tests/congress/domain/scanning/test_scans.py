@@ -198,3 +198,11 @@ def test_arbitrary_badge_text_is_refused_without_a_server_error(api: Api, clean_
 
     refused()
     assert stored(clean_db) == 0
+
+
+def test_scan_times_at_the_ends_of_the_calendar_are_clock_skew_not_errors(api: Api, clean_db: Engine) -> None:
+    world = badge_world(api, clean_db, attendees=1)
+    token = world["tokens"][world["attendees"][0]]
+    times = ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "2026-06-18T09:00:00"]
+    scans = [{"nonce": f"edge-time-{n:04d}", "badge": token, "scanned_at": at} for n, at in enumerate(times)]
+    assert [r["code"] for r in post(api, world, scans)["results"]] == ["clock_skew"] * 3
