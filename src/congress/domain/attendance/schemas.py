@@ -39,13 +39,13 @@ class EvaluationRead(Struct):
 
 
 class CertificateCheck(Struct):
-    """What the public verification shows: the certificate is genuine, for whom, how many credits."""
+    """What the public verification shows, and no more: the certificate is genuine, the congress it is for,
+    the name on it and the credits."""
 
     valid: bool
     congress: str
     name: str
     credits: str
-    issued_at: dt.datetime
 
 
 class PurgeReport(Struct):

@@ -240,7 +240,6 @@ class AttendanceService:
             congress=congress.name,
             name=person.name,
             credits=stored.total_credits,
-            issued_at=stored.issued_at.astimezone(zone(congress.time_zone)),
         )
 
     async def purge(self, congress_id: uuid.UUID) -> PurgeReport:
