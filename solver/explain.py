@@ -11,12 +11,12 @@ shrunk by deletion, is reported group by group.
 from __future__ import annotations
 
 import itertools
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 
 from ortools.sat.python import cp_model
 
+from solver.cores import minimal_core
 from solver.model import Day, Explanation, Instance, Item, Window
 from solver.prep import Prepared, clock, fits, hours, overlaps_any, series_pairs, span
 
@@ -483,23 +483,8 @@ def _core(prep: Prepared, time_limit: float) -> list[Explanation]:
                 continue
             m.add(starts[(c.id, kc)] >= starts[(a.id, ka)] + a.duration + lag).only_enforce_if(lit)
 
-    literals = sorted(groups)
-    deadline = time.monotonic() + time_limit
-
-    def infeasible_with(subset: list[int]) -> bool | None:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.1, min(2.0, deadline - time.monotonic()))
-        m.clear_assumptions()
-        m.add_assumptions([m.get_bool_var_from_proto_index(i) for i in subset])
-        code = solver.solve(m)
-        if code == cp_model.INFEASIBLE:
-            return True
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
-        return None
-
-    if infeasible_with(literals) is not True:
+    found = minimal_core(m, list(groups), time_limit, per_check=2.0)
+    if found is None:
         return [
             Explanation(
                 code="unexplained",
@@ -507,13 +492,7 @@ def _core(prep: Prepared, time_limit: float) -> list[Explanation]:
                 "within the time allowed; remove pins or widen windows and solve again",
             )
         ]
-    core = list(literals)
-    for index in list(core):
-        if time.monotonic() > deadline:
-            break
-        trial = [x for x in core if x != index]
-        if infeasible_with(trial) is True:
-            core = trial
+    core = found
     if not core:
         return [
             Explanation(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 import msgspec
 from ortools.sat.python import cp_model
 
+from solver.engine import gap
 from solver.orals.explain import core, direct
 from solver.orals.model import (
     OralAssignment,
@@ -87,14 +88,6 @@ class _Watcher(cp_model.CpSolverSolutionCallback):
                     solutions=self.count,
                 )
             )
-
-
-def gap(objective: int | None, bound: int | None) -> float | None:
-    if objective is None or bound is None:
-        return None
-    if objective == 0:
-        return 0.0
-    return round(max(0, objective - bound) / max(1, abs(objective)), 6)
 
 
 # -- the model -------------------------------------------------------------------------------------

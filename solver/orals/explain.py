@@ -14,11 +14,11 @@ shrunk by deletion, is reported as one explanation naming the groups.
 from __future__ import annotations
 
 import itertools
-import time
 from collections import defaultdict
 
 from ortools.sat.python import cp_model
 
+from solver.cores import minimal_core
 from solver.orals.model import OralAssignment, OralExplanation, OralInstance
 from solver.orals.prep import Prepared, conflict_sets, inside_any, overlaps_any, plural
 
@@ -404,31 +404,10 @@ def core(prep: Prepared, time_limit: float = 10.0) -> list[OralExplanation]:
                     )
                 m.add(lhs <= demand).only_enforce_if(lits["conflicts"])
 
-    literals = sorted(groups)
-    deadline = time.monotonic() + time_limit
-
-    def infeasible_with(subset: list[int]) -> bool | None:
-        solver = cp_model.CpSolver()
-        solver.parameters.num_workers = 1
-        solver.parameters.max_time_in_seconds = max(0.1, min(3.0, deadline - time.monotonic()))
-        m.clear_assumptions()
-        m.add_assumptions([m.get_bool_var_from_proto_index(i) for i in subset])
-        code = solver.solve(m)
-        if code == cp_model.INFEASIBLE:
-            return True
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return False
-        return None
-
-    if infeasible_with(literals) is not True:
+    found = minimal_core(m, list(groups), time_limit, per_check=3.0)
+    if found is None:
         return [_unexplained()]
-    kept = list(literals)
-    for index in list(kept):
-        if time.monotonic() > deadline:
-            break
-        trial = [g for g in kept if g != index]
-        if infeasible_with(trial) is True:
-            kept = trial
+    kept = found
     if not kept:
         return [
             OralExplanation(
