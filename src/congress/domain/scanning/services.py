@@ -237,9 +237,20 @@ class ScanService:
                 )
             ).tuples():
                 holders[badge_id] = (person_id, revoked_at is not None, status is RegistrationStatus.ACTIVE)
-        results: list[ScanResult] = []
-        for scan, verdict in zip(batch.scans, verdicts, strict=True):
-            results.append(await self._one(device, congress_id, scan, verdict, holders, rooms, window, moment))
+
+        # Scans are applied person by person (each person's in the order sent), so concurrent batches take
+        # the presence rows' locks in the same order and cannot deadlock; answers keep the order sent.
+        def person_of(index: int) -> str:
+            badge_id = verdicts[index].badge_id
+            holder = holders.get(badge_id) if badge_id is not None else None
+            return str(holder[0]) if holder is not None else ""
+
+        answers: dict[int, ScanResult] = {}
+        for index in sorted(range(len(batch.scans)), key=lambda i: (person_of(i), i)):
+            answers[index] = await self._one(
+                device, congress_id, batch.scans[index], verdicts[index], holders, rooms, window, moment
+            )
+        results = [answers[i] for i in range(len(batch.scans))]
         await self.session.flush()
         replayed = sum(r.replayed for r in results)
         stored = sum(r.code in STORED and not r.replayed for r in results)
