@@ -193,6 +193,17 @@ def _from_litestar(exc: HTTPException) -> ProblemDetails:
     )
 
 
+# PostgreSQL: deadlock detected, serialization failure, lock not available. All are worth a retry.
+RETRYABLE_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_busy(exc: OperationalError) -> bool:
+    """A write that lost a race for locks (SQLite: the database is locked; PostgreSQL: by SQLSTATE)."""
+    if getattr(exc.orig, "sqlstate", None) in RETRYABLE_SQLSTATES:
+        return True
+    return "database is locked" in str(exc.orig) or "database table is locked" in str(exc.orig)
+
+
 def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """Map any exception to an RFC 9457 problem-details response."""
     headers: dict[str, str] | None = None
@@ -224,7 +235,7 @@ def problem_details_handler(request: Request[Any, Any, Any], exc: Exception) -> 
             detail="A value does not fit the database",
             instance=redact(request.url.path),
         )
-    elif isinstance(exc, OperationalError) and "locked" in str(exc.orig):
+    elif isinstance(exc, OperationalError) and is_busy(exc):
         log.warning("database busy on %s %s", request.method, redact(request.url.path))
         problem = ProblemDetails(
             type=_problem_type("database_busy"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 from litestar import Litestar, get
 from litestar.testing import TestClient
+from sqlalchemy.exc import OperationalError
 
 from congress.lib.errors import Conflict, InvalidInput, problem_details_handler
 
@@ -22,9 +23,33 @@ def invalid() -> None:
     raise InvalidInput("Bad zone", code="unknown_time_zone", field="time_zone")
 
 
+class _DriverError(Exception):
+    def __init__(self, message: str, sqlstate: str | None = None) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
+@get("/deadlock", sync_to_thread=False)
+def deadlock() -> None:
+    raise OperationalError("UPDATE presence", {}, _DriverError("deadlock detected", sqlstate="40P01"))
+
+
+@get("/sqlite-busy", sync_to_thread=False)
+def sqlite_busy() -> None:
+    raise OperationalError("INSERT INTO scan", {}, _DriverError("database is locked"))
+
+
+@get("/disk-full", sync_to_thread=False)
+def disk_full() -> None:
+    raise OperationalError("INSERT INTO scan", {}, _DriverError("database or disk is full"))
+
+
 @pytest.fixture
 def client() -> TestClient[Litestar]:
-    app = Litestar([boom, conflict, invalid], exception_handlers={Exception: problem_details_handler})
+    app = Litestar(
+        [boom, conflict, invalid, deadlock, sqlite_busy, disk_full],
+        exception_handlers={Exception: problem_details_handler},
+    )
     return TestClient(app)
 
 
@@ -65,3 +90,20 @@ def test_unknown_route_is_a_404_problem(client: TestClient[Litestar]) -> None:
         response = client.get("/nowhere")
     assert response.status_code == 404
     assert response.json()["code"] == "not_found"
+
+
+@pytest.mark.parametrize("path", ["/deadlock", "/sqlite-busy"])
+def test_lost_lock_race_is_a_503_to_retry(client: TestClient[Litestar], path: str) -> None:
+    with client:
+        response = client.get(path)
+    assert (response.status_code, response.json()["code"], response.headers["retry-after"]) == (
+        503,
+        "database_busy",
+        "1",
+    )
+
+
+def test_other_database_failure_is_a_500_not_a_retry(client: TestClient[Litestar]) -> None:
+    with client:
+        response = client.get("/disk-full")
+    assert (response.status_code, response.json()["code"]) == (500, "internal_error")
