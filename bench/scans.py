@@ -1,46 +1,51 @@
 """Door scan ingest on one server worker, against a trivial endpoint of the same server.
 
-    python bench/scans.py [--seconds 5] [--clients 32] [--registrations 2000] [--rooms 8]
-                          [--devices 8] [--batch-size 100] [--batch-clients N] [--postgres URL]
+    python bench/scans.py [--seconds 5] [--clients 32] [--registrations 2000] [--rooms 8] [--devices 8]
+                          [--paced-rate 300] [--batch-size 100] [--batch-clients N] [--postgres URL]
+
+Needs `wrk` (Debian: apt-get install wrk), which drives the server from C with the Lua script beside
+this file, so that the load generator takes little of the CPU it shares with the server.
 
 Migrates a fresh SQLite file (and, with --postgres, that PostgreSQL database: its schema is dropped),
 loads a congress running today with rooms and active registrations, starts `uvicorn` with one worker
 on 127.0.0.1, issues every badge and registers one scanner device per door through the API, signs
-the badge texts as the printer does, and then drives the server with keep-alive clients, each phase
-for the same number of seconds and with the same concurrency (the batch phase: --batch-clients):
+the badge texts as the printer does, and then drives the server with `--clients` keep-alive
+connections (the batch phase: --batch-clients), each phase for the same number of seconds:
 
 - `trivial`: GET /health (one `SELECT 1` and a look at the migration table), the yardstick;
-- `single`: POST /scans with one scan per request, as a door online sends them: every client stands at
-  one device's door (several clients share a device), every scan a distinct nonce, a random badge
-  going in (four in five) or out of the device's room, read just now;
+- `single`: POST /scans with one scan per request, as a door online sends them, each connection
+  sending its next request as soon as it has the answer (the most the server gives): requests take
+  the devices in turn, every scan a distinct nonce, a random badge going in (four in five) or out of
+  the device's room, read just now;
+- `paced`: the same, but each connection waits clients/--paced-rate seconds between an answer and its
+  next request, so that about --paced-rate scans/s are offered: the latency of a server that is busy
+  but not saturated;
 - `batch`: the same scans sent `--batch-size` at a time, as a door that was offline sends them.
 
 Prints, per phase, accepted scans/s (answered ok, already_inside or not_inside), requests/s, p50 and
-p99 request latency, the ratio of requests/s to `trivial`, and the server worker's CPU time per
-request (user + system, from /proc; the PostgreSQL server's own work is not in it). Afterwards the
-scans stored in the database are counted and compared with the acknowledged ones. Targets: single
+p99 request latency (wrk's, from send to answer), the ratio of requests/s to `trivial`, and the server
+worker's CPU time per request (user + system, from /proc; the PostgreSQL server's own work is not in
+it). Afterwards the scans stored in the database are counted: at least the acknowledged ones (wrk
+stops counting at the end of a phase, while the requests still in flight are stored). Targets: single
 scans ≥ 1,000/s with p99 < 50 ms, and a ratio ≥ 0.3. The last line is one JSON object.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
-import itertools
 import json
 import os
-import random
+import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 import zoneinfo
-from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -62,9 +67,6 @@ ROOT = Path(__file__).resolve().parent.parent
 TIME_ZONE = "Europe/Vienna"
 ACCEPTED = frozenset({"ok", "already_inside", "not_inside"})
 TARGETS = {"single_scans_per_second": 1000, "single_p99_ms": 50, "ratio_to_trivial": 0.3}
-
-# A client's step: send one request, return (scans accepted, "" or what was unexpected in the answer).
-Step = Callable[[httpx.Client], tuple[int, str]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,123 +193,69 @@ def _server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
         server.wait(timeout=30)
 
 
-def _drive(base: str, steps: Callable[[int], Step], seconds: float, clients: int, pid: int) -> dict[str, Any]:
-    """Run ``clients`` keep-alive clients for ``seconds``; client i repeats ``steps(i)``."""
-    latencies: list[float] = []
-    accepted = 0
-    unexpected: Counter[str] = Counter()
-    lock = threading.Lock()
-    # Every client connects first; the clock starts when all are ready.
-    ready = threading.Barrier(clients + 1)
-    go = threading.Event()
-    stop = 0.0
+WRK = shutil.which("wrk") or "wrk"
+LUA = Path(__file__).resolve().with_suffix(".lua")
 
-    def client(index: int) -> None:
-        nonlocal accepted
-        step = steps(index)
-        mine: list[float] = []
-        scans = 0
-        bad: Counter[str] = Counter()
-        with httpx.Client(base_url=base, timeout=60) as http:
-            ready.wait()
-            go.wait()
-            while time.perf_counter() < stop:
-                started = time.perf_counter()
-                try:
-                    n, wrong = step(http)
-                except httpx.TransportError as e:
-                    n, wrong = 0, type(e).__name__
-                mine.append(time.perf_counter() - started)
-                scans += n
-                if wrong:
-                    bad[wrong] += 1
-        with lock:
-            latencies.extend(mine)
-            accepted += scans
-            unexpected.update(bad)
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    ready.wait()
+def _drive(
+    base: str,
+    path: str,
+    seconds: float,
+    clients: int,
+    pid: int,
+    *,
+    scans: Scans | None = None,
+    phase: str = "",
+    pause_ms: int = 0,
+) -> dict[str, Any]:
+    """Run wrk (one thread, ``clients`` keep-alive connections) for ``seconds`` against ``path``; with
+    ``pause_ms`` each connection waits that long between an answer and its next request."""
+    env = {
+        **os.environ,
+        "SCANS_MODE": "trivial",
+        "SCANS_PATH": path,
+        "SCANS_PHASE": phase,
+        "SCANS_DELAY_MS": str(pause_ms),
+    }
+    if scans is not None:
+        env |= {
+            "SCANS_MODE": "scans",
+            "SCANS_BADGES": str(scans.badges),
+            "SCANS_DOORS": str(scans.doors),
+            "SCANS_BATCH": str(scans.batch_size),
+        }
+    command = [
+        WRK, "-t1", f"-c{clients}", f"-d{max(1, round(seconds))}s", "--timeout", "60s", "-s", str(LUA), f"{base}{path}"
+    ]  # fmt: skip
     cpu_before = _cpu_seconds(pid)
-    started = time.perf_counter()
-    stop = started + seconds
-    go.set()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
     cpu_after = _cpu_seconds(pid)
-    latencies.sort()
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    requests, elapsed = report["requests"], report["seconds"]
+    accepted = report["accepted"] if scans is not None else 0
     figures: dict[str, Any] = {
-        "requests": len(latencies),
-        "per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": round(statistics.median(latencies) * 1000, 2),
-        "p99_ms": round(latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000, 2),
-        "unexpected": sum(unexpected.values()),
-        "unexpected_answers": dict(unexpected.most_common(5)),
+        "requests": requests,
+        "per_second": round(requests / elapsed, 1),
+        "p50_ms": round(report["p50_us"] / 1000, 2),
+        "p90_ms": round(report["p90_us"] / 1000, 2),
+        "p99_ms": round(report["p99_us"] / 1000, 2),
+        "max_ms": round(report["max_us"] / 1000, 2),
+        "unexpected": report["unexpected"] + report["socket_errors"],
+        "unexpected_answers": report["answers"],
         "accepted_scans": accepted,
         "scans_per_second": round(accepted / elapsed, 1),
     }
     if cpu_before is not None and cpu_after is not None:
-        figures["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / max(1, len(latencies)), 3)
+        figures["server_cpu_ms_per_request"] = round((cpu_after - cpu_before) * 1000 / max(1, requests), 3)
         figures["server_cpu_share"] = round((cpu_after - cpu_before) / elapsed, 2)
     return figures
 
 
-def _scan_steps(
-    congress_id: uuid.UUID, doors: list[Door], texts: list[str], batch_size: int, phase: str
-) -> Callable[[int], Step]:
-    """Client i stands at door i mod len(doors) and sends ``batch_size`` fresh scans per request."""
-    path = f"/api/congresses/{congress_id}/scans"
-    tz = zoneinfo.ZoneInfo(TIME_ZONE)
-
-    def steps(index: int) -> Step:
-        door = doors[index % len(doors)]
-        headers = {"Authorization": f"Bearer {door.token}"}
-        rng = random.Random(f"{phase}-{index}")
-        sequence = itertools.count()
-
-        def step(http: httpx.Client) -> tuple[int, str]:
-            read_at = dt.datetime.now(tz).isoformat()
-            scans = [
-                {
-                    "nonce": f"{phase}-{index}-{next(sequence)}",
-                    "badge": rng.choice(texts),
-                    "scanned_at": read_at,
-                    "direction": "in" if rng.random() < 0.8 else "out",
-                }
-                for _ in range(batch_size)
-            ]
-            response = http.post(path, json={"scans": scans}, headers=headers)
-            if response.status_code != 200:
-                return 0, f"{response.status_code} {_problem_code(response)}"
-            results = response.json()["results"]
-            # Every scan answered ok, already_inside or not_inside is stored; none of these nonces was sent
-            # before, so an answer marked as a replay is unexpected too (and counted apart).
-            accepted = sum(r["code"] in ACCEPTED for r in results)
-            wrong = {r["code"] for r in results if r["code"] not in ACCEPTED}
-            wrong |= {"replayed"} if any(r["replayed"] for r in results) else set()
-            return accepted, " ".join(sorted(wrong))
-
-        return step
-
-    return steps
-
-
-def _problem_code(response: httpx.Response) -> str:
-    try:
-        return str(response.json().get("code", ""))
-    except ValueError:
-        return ""
-
-
-def _health_steps(_: int) -> Step:
-    def step(http: httpx.Client) -> tuple[int, str]:
-        response = http.get("/health")
-        return 0, "" if response.status_code == 200 else str(response.status_code)
-
-    return step
+@dataclass(frozen=True, slots=True)
+class Scans:
+    badges: Path
+    doors: Path
+    batch_size: int
 
 
 def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -320,7 +268,8 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
     settings = settings_from_env(env)
     migrate.recreate(settings.sync_database_url)
     engine = make_sync_engine(settings)
-    try:
+    with tempfile.TemporaryDirectory() as tmp, contextlib.ExitStack() as cleanup:
+        cleanup.callback(engine.dispose)
         started = time.perf_counter()
         world = _load(engine, args)
         with _server(env) as (base, pid):
@@ -336,32 +285,38 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
                 created.raise_for_status()
                 doors.append(Door(token=created.json()["token"], room_id=room))
             texts = _badge_texts(engine, world.congress_id)
+            files = Path(tmp)
+            (files / "badges.txt").write_text("\n".join(texts) + "\n")
+            (files / "doors.txt").write_text("\n".join(d.token for d in doors) + "\n")
+            single = Scans(badges=files / "badges.txt", doors=files / "doors.txt", batch_size=1)
+            batch = Scans(badges=single.badges, doors=single.doors, batch_size=args.batch_size)
+            scans_path = f"/api/congresses/{world.congress_id}/scans"
             setup_s = time.perf_counter() - started
-            # Warm up: every device token used once, the connection pool filled.
-            _drive(base, _scan_steps(world.congress_id, doors, texts, 1, "warm"), 1.0, args.clients, pid)
-            _drive(base, _health_steps, 0.5, args.clients, pid)
+            # Warm up: every device token used, the connection pool filled.
+            _drive(base, scans_path, 1.0, args.clients, pid, scans=single, phase="warm")
+            _drive(base, "/health", 1.0, args.clients, pid)
             runs = {
-                "trivial": _drive(base, _health_steps, args.seconds, args.clients, pid),
-                "single": _drive(
-                    base, _scan_steps(world.congress_id, doors, texts, 1, "single"), args.seconds, args.clients, pid
-                ),
-                "batch": _drive(
+                "trivial": _drive(base, "/health", args.seconds, args.clients, pid),
+                "single": _drive(base, scans_path, args.seconds, args.clients, pid, scans=single, phase="single"),
+                "paced": _drive(
                     base,
-                    _scan_steps(world.congress_id, doors, texts, args.batch_size, "batch"),
+                    scans_path,
                     args.seconds,
-                    args.batch_clients,
+                    args.clients,
                     pid,
+                    scans=single,
+                    phase="paced",
+                    pause_ms=round(args.clients * 1000 / args.paced_rate),
                 ),
+                "batch": _drive(base, scans_path, args.seconds, args.batch_clients, pid, scans=batch, phase="batch"),
             }
         with Session(engine) as session:
             stored = session.scalar(select(func.count()).select_from(Scan)) or 0
             warm = session.scalar(select(func.count()).select_from(Scan).where(Scan.nonce.like("warm-%"))) or 0
-    finally:
-        engine.dispose()
     trivial = runs["trivial"]["per_second"]
     for figures in runs.values():
         figures["ratio_to_trivial"] = round(figures["per_second"] / trivial, 3)
-    acknowledged = runs["single"]["accepted_scans"] + runs["batch"]["accepted_scans"]
+    acknowledged = sum(runs[phase]["accepted_scans"] for phase in ("single", "paced", "batch"))
     return {
         "setup_s": round(setup_s, 1),
         "badges": len(texts),
@@ -378,6 +333,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--registrations", type=int, default=2000, help="attendees, each with a badge")
     parser.add_argument("--rooms", type=int, default=8)
     parser.add_argument("--devices", type=int, default=8, help="scanner devices, one per door in turn")
+    parser.add_argument(
+        "--paced-rate", type=float, default=300.0, help="scans/s the paced phase offers (one scan per request)"
+    )
     parser.add_argument("--batch-size", type=int, default=100, help="scans per request in the batch phase")
     parser.add_argument("--batch-clients", type=int, default=None, help="default: --clients")
     parser.add_argument("--postgres", default=None, help="also measure on this PostgreSQL URL (its schema is dropped)")
@@ -399,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{'ratio':>6} {'cpu ms/req':>10} {'unexpected':>10}"
     )
     for db, figures in results.items():
-        for phase in ("trivial", "single", "batch"):
+        for phase in ("trivial", "single", "paced", "batch"):
             f = figures[phase]
             print(
                 f"{db:>10} {phase:>8} {f['scans_per_second']:>9.1f} {f['per_second']:>11.1f} {f['p50_ms']:>8.2f} "
@@ -416,7 +374,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{db:>10}: {figures['stored_scans']} scans stored, {figures['acknowledged_scans']} acknowledged; "
             f"targets met: {figures['targets_met']}"
         )
-        for phase in ("trivial", "single", "batch"):
+        for phase in ("trivial", "single", "paced", "batch"):
             if figures[phase]["unexpected_answers"]:
                 print(f"{db:>10}: unexpected {phase} answers: {figures[phase]['unexpected_answers']}")
     print(

@@ -46,6 +46,7 @@ from congress.domain.programme.controllers import (
 )
 from congress.domain.registrations.controllers import RegistrationController
 from congress.domain.scanning.controllers import ScannerController
+from congress.domain.scanning.ingest import SCAN_QUEUE_KEY, ScanQueue
 from congress.domain.schedule.controllers import AssignmentController, VersionController
 from congress.domain.solving.controllers import LAUNCH_KEY, SolveController
 from congress.lib import http
@@ -135,10 +136,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings)
         app.state[ENGINE_KEY] = engine
         app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
+        queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(app.state[SESSION_MAKER_KEY])
         app.state[LAUNCH_KEY] = partial(launch, settings) if settings.solve_jobs == "process" else None
         try:
             yield
         finally:
+            await queue.drain()
             await engine.dispose()
 
     return Litestar(

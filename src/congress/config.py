@@ -39,6 +39,9 @@ class Settings:
     solve_jobs: str = "process"
     # Rendered calendar feeds kept in memory per process (by ETag); 0 turns the cache off.
     feed_cache_bytes: int = 64 * 1024 * 1024
+    # PostgreSQL connections each API process keeps open: every concurrent request holds one for a moment
+    # (its token check, then its transaction); a request beyond the pool waits for one to come back.
+    db_pool_size: int = 20
 
     @property
     def async_database_url(self) -> str:
@@ -66,6 +69,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     if not 0 <= feed_cache_mb <= 64 * 1024:
         raise ValueError(f"CONGRESS_FEED_CACHE_MB must be between 0 and 65536, not {feed_cache_mb}")
     host = values.get("CONGRESS_HOST", "127.0.0.1")
+    pool = int(values.get("CONGRESS_DB_POOL_SIZE", "20"))
+    if not 1 <= pool <= 1000:
+        raise ValueError(f"CONGRESS_DB_POOL_SIZE must be between 1 and 1000, not {pool}")
     return Settings(
         database_url=values.get("CONGRESS_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
         host=host,
@@ -74,6 +80,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         log_level=values.get("CONGRESS_LOG_LEVEL", "INFO"),
         solve_jobs=solve_jobs,
         feed_cache_bytes=feed_cache_mb * 1024 * 1024,
+        db_pool_size=pool,
     )
 
 

@@ -61,7 +61,11 @@ def make_async_engine(settings: Settings) -> AsyncEngine:
         engine = create_async_engine(url)
         _tune_sqlite(engine.sync_engine)
         return engine
-    return create_async_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # Connections opened beyond the pool (the overflow) are closed again when returned, and opening one costs
+    # more than the queries of a request: the pool is sized for the usual concurrency.
+    return create_async_engine(
+        url, pool_size=settings.db_pool_size, max_overflow=settings.db_pool_size // 2, pool_pre_ping=True
+    )
 
 
 def make_sync_engine(settings: Settings) -> Engine:

@@ -55,7 +55,8 @@ def current_principal(connection: ASGIConnection[Any, Any, Any, Any]) -> Princip
     return user if isinstance(user, Principal) else None
 
 
-def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def access_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    # A coroutine: Litestar would run a plain function guard in its thread pool, on every request.
     rule = handler.opt.get(ACCESS_KEY)
     if not isinstance(rule, Access):
         raise Forbidden("This route declares no access rule", code="no_access_rule")

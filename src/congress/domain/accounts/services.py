@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import ApiToken, Person
@@ -28,6 +28,18 @@ from congress.lib.transactions import WRITE_INTENT
 LAST_USED_RESOLUTION = dt.timedelta(minutes=5)
 
 
+# Runs on every authenticated request: plain columns rather than an entity, built once.
+TOKEN_BY_DIGEST = select(
+    ApiToken.id,
+    ApiToken.role,
+    ApiToken.person_id,
+    ApiToken.digest,
+    ApiToken.revoked_at,
+    ApiToken.expires_at,
+    ApiToken.last_used_at,
+).where(ApiToken.digest == bindparam("digest"))
+
+
 def token_read(t: ApiToken) -> TokenRead:
     return TokenRead(
         id=t.id,
@@ -45,7 +57,7 @@ async def resolve_token(session: AsyncSession, token: str) -> Principal | None:
     """The principal behind a bearer token, or None if it is unknown, revoked or expired."""
     if not looks_like_token(token):
         return None
-    row = (await session.execute(select(ApiToken).where(ApiToken.digest == hash_token(token)))).scalar_one_or_none()
+    row = (await session.execute(TOKEN_BY_DIGEST, {"digest": hash_token(token)})).one_or_none()
     if row is None or not digest_matches(row.digest, token):
         return None
     now = dt.datetime.now(dt.UTC)

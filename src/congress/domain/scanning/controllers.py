@@ -5,9 +5,11 @@ from __future__ import annotations
 import uuid
 
 from litestar import Controller
-from litestar.di import NamedDependency
+from litestar.datastructures import State
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
 
+from congress.domain.scanning.ingest import SCAN_QUEUE_KEY, Job, ScanQueue
 from congress.domain.scanning.schemas import (
     DeviceCreate,
     DeviceCreated,
@@ -20,16 +22,21 @@ from congress.domain.scanning.schemas import (
 from congress.domain.scanning.services import ScanService
 from congress.lib import http
 from congress.lib.deps import service
-from congress.lib.security import Role
+from congress.lib.security import Principal, Role
 
 DEVICES = http.roles(Role.STEWARD)
 DEVICES_AND_ORGANISERS = http.roles(Role.STEWARD, Role.ORGANISER)
 
 
+def provide_scan_queue(state: State) -> ScanQueue:
+    queue: ScanQueue = state[SCAN_QUEUE_KEY]
+    return queue
+
+
 class ScannerController(Controller):
     path = "/api/congresses/{congress_id:uuid}"
     tags = ["Scanning"]
-    dependencies = {"scans": service(ScanService)}
+    dependencies = {"scans": service(ScanService), "scan_queue": Provide(provide_scan_queue, sync_to_thread=False)}
 
     @http.post("/scanners", access=http.ORGANISER, summary="Register a scanner device; its token is shown once")
     async def create_scanner(
@@ -68,9 +75,14 @@ class ScannerController(Controller):
         summary="Scans from a door, one or a batch after an offline period; stored before they are answered",
     )
     async def post_scans(
-        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], data: JSONBody[ScanBatch]
+        self,
+        scan_queue: NamedDependency[ScanQueue],
+        principal: NamedDependency[Principal | None],
+        congress_id: FromPath[uuid.UUID],
+        data: JSONBody[ScanBatch],
     ) -> ScanReport:
-        return await scans.ingest(congress_id, data)
+        # No request session: the scans join the next group commit, answered once it has committed.
+        return await scan_queue.submit(Job(principal=principal, congress_id=congress_id, batch=data))
 
     @http.get("/occupancy", access=DEVICES_AND_ORGANISERS, summary="How many people are in each room now")
     async def occupancy(self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]) -> Occupancy:

@@ -1,4 +1,4 @@
-"""Scanner devices and door scans.
+"""Scanner devices, their offline bundle and live occupancy; the scans themselves go through ``ingest``.
 
 A scanner device authenticates with its own API token (role steward, bound to one congress through its
 device row); revoking the device revokes the token, so it is cut off at its next request. A batch of scans
@@ -13,28 +13,21 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import uuid
-import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from congress.db.models import (
     ApiToken,
-    Badge,
     Congress,
     Presence,
     PublishedEvent,
-    Registration,
     Room,
-    Scan,
     ScannerDevice,
     ScheduleVersion,
 )
-from congress.domain.badges.services import active_keys, keyring, revoked_badges
+from congress.domain.badges.services import active_keys, revoked_badges
 from congress.domain.scanning.schemas import (
     DeviceCreate,
     DeviceCreated,
@@ -44,34 +37,11 @@ from congress.domain.scanning.schemas import (
     OfflineRoom,
     OfflineSession,
     RoomOccupancy,
-    ScanBatch,
-    ScanCode,
-    ScanIn,
-    ScanReport,
-    ScanResult,
 )
-from congress.enums import RegistrationStatus, VersionStatus
-from congress.lib import badges as tokens
+from congress.enums import VersionStatus
 from congress.lib.errors import Forbidden, InvalidInput
 from congress.lib.queries import get_or_404, zone
 from congress.lib.security import Principal, Role, hash_token, new_token
-
-# A device clock may run this far ahead of the server's.
-FUTURE_SKEW = dt.timedelta(minutes=5)
-# Scans are accepted from the day before the congress to the day after it.
-MARGIN = dt.timedelta(days=1)
-NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
-STORED: dict[str, ScanCode] = {"ok": "ok", "already_inside": "already_inside", "not_inside": "not_inside"}
-REFUSALS: dict[tokens.BadgeCode, ScanCode] = {
-    tokens.BadgeCode.OK: "ok",
-    tokens.BadgeCode.MALFORMED: "malformed",
-    tokens.BadgeCode.UNSUPPORTED_VERSION: "unsupported_version",
-    tokens.BadgeCode.UNKNOWN_KEY: "unknown_key",
-    tokens.BadgeCode.INVALID_SIGNATURE: "invalid_signature",
-    tokens.BadgeCode.WRONG_CONGRESS: "wrong_congress",
-    tokens.BadgeCode.REVOKED: "revoked",
-}
-LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
 
 
 def now() -> dt.datetime:
@@ -87,21 +57,6 @@ def device_read(d: ScannerDevice) -> DeviceRead:
         last_seen_at=d.last_seen_at,
         revoked_at=d.revoked_at,
     )
-
-
-async def insert_ignore(session: AsyncSession, model: type[Any], values: dict[str, Any], keys: Sequence[str]) -> bool:
-    """INSERT … ON CONFLICT DO NOTHING on the unique ``keys``; True when the row was inserted."""
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = module.insert(model).values(**values).on_conflict_do_nothing(index_elements=list(keys)).returning(model.id)
-    # RETURNING gives the row only when it was inserted (rowcount is not reliable across drivers here).
-    return (await session.execute(stmt)).first() is not None
-
-
-@dataclass(frozen=True, slots=True)
-class Window:
-    start: dt.datetime
-    end: dt.datetime
 
 
 @dataclass(slots=True)
@@ -206,145 +161,6 @@ class ScanService:
                 for e in events
             ],
         )
-
-    def _window(self, congress: Congress, tz: zoneinfo.ZoneInfo) -> Window:
-        start = dt.datetime.combine(congress.first_day, dt.time(0, 0), tzinfo=tz) - MARGIN
-        end = dt.datetime.combine(congress.last_day, dt.time(0, 0), tzinfo=tz) + 2 * MARGIN
-        return Window(start=start, end=end)
-
-    async def ingest(self, congress_id: uuid.UUID, batch: ScanBatch) -> ScanReport:
-        device = await self._device(congress_id)
-        congress = await get_or_404(self.session, Congress, congress_id)
-        tz = zone(congress.time_zone)
-        window = self._window(congress, tz)
-        moment = now()
-        if device.last_seen_at is None or moment - device.last_seen_at > LAST_SEEN_RESOLUTION:
-            device.last_seen_at = moment
-        keys = await keyring(self.session, congress_id)
-        room_ids = {s.room_id or device.room_id for s in batch.scans} - {None}
-        rooms = set(
-            await self.session.scalars(select(Room.id).where(Room.congress_id == congress_id, Room.id.in_(room_ids)))
-        )
-        verdicts = [tokens.verify_badge(s.badge, keys, congress_id, ()) for s in batch.scans]
-        badge_ids = {v.badge_id for v in verdicts if v.badge_id is not None}
-        holders: dict[uuid.UUID, tuple[uuid.UUID, bool, bool]] = {}
-        if badge_ids:
-            for badge_id, person_id, revoked_at, status in (
-                await self.session.execute(
-                    select(Badge.id, Registration.person_id, Badge.revoked_at, Registration.status)
-                    .join(Registration, Registration.id == Badge.registration_id)
-                    .where(Badge.congress_id == congress_id, Badge.id.in_(badge_ids))
-                )
-            ).tuples():
-                holders[badge_id] = (person_id, revoked_at is not None, status is RegistrationStatus.ACTIVE)
-
-        # Scans are applied person by person (each person's in the order sent), so concurrent batches take
-        # the presence rows' locks in the same order and cannot deadlock; answers keep the order sent.
-        def person_of(index: int) -> str:
-            badge_id = verdicts[index].badge_id
-            holder = holders.get(badge_id) if badge_id is not None else None
-            return str(holder[0]) if holder is not None else ""
-
-        answers: dict[int, ScanResult] = {}
-        for index in sorted(range(len(batch.scans)), key=lambda i: (person_of(i), i)):
-            answers[index] = await self._one(
-                device, congress_id, batch.scans[index], verdicts[index], holders, rooms, window, moment
-            )
-        results = [answers[i] for i in range(len(batch.scans))]
-        await self.session.flush()
-        replayed = sum(r.replayed for r in results)
-        stored = sum(r.code in STORED and not r.replayed for r in results)
-        return ScanReport(results=results, stored=stored, replayed=replayed, refused=len(results) - stored - replayed)
-
-    async def _one(
-        self,
-        device: ScannerDevice,
-        congress_id: uuid.UUID,
-        scan: ScanIn,
-        verdict: tokens.Verdict,
-        holders: dict[uuid.UUID, tuple[uuid.UUID, bool, bool]],
-        rooms: set[uuid.UUID],
-        window: Window,
-        moment: dt.datetime,
-    ) -> ScanResult:
-        if not verdict.accepted or verdict.badge_id is None:
-            return ScanResult(nonce=scan.nonce, code=REFUSALS[verdict.code])
-        holder = holders.get(verdict.badge_id)
-        if holder is None or holder[1]:
-            return ScanResult(nonce=scan.nonce, code="revoked")
-        person_id, _, active = holder
-        if not active:
-            return ScanResult(nonce=scan.nonce, code="not_registered")
-        room_id = scan.room_id or device.room_id
-        if room_id is None or room_id not in rooms:
-            return ScanResult(nonce=scan.nonce, code="unknown_room")
-        if scan.scanned_at.tzinfo is None or scan.scanned_at.utcoffset() is None:
-            return ScanResult(nonce=scan.nonce, code="clock_skew")
-        try:
-            scanned_at = scan.scanned_at.astimezone(dt.UTC)
-        except (OverflowError, ValueError):
-            return ScanResult(nonce=scan.nonce, code="clock_skew")
-        if scanned_at > moment + FUTURE_SKEW or not window.start <= scanned_at < window.end:
-            return ScanResult(nonce=scan.nonce, code="clock_skew")
-        await insert_ignore(
-            self.session,
-            Presence,
-            {
-                "id": uuid.uuid4(),
-                "congress_id": congress_id,
-                "person_id": person_id,
-                "room_id": None,
-                "last_scan_at": NEVER,
-                "created_at": moment,
-                "updated_at": moment,
-            },
-            ("congress_id", "person_id"),
-        )
-        presence = (
-            await self.session.scalars(
-                select(Presence)
-                .where(Presence.congress_id == congress_id, Presence.person_id == person_id)
-                .with_for_update()
-            )
-        ).one()
-        here = presence.room_id == room_id
-        code: ScanCode
-        if scan.direction == "out":
-            code = "ok" if here else "not_inside"
-            room_after = None if here else presence.room_id
-        else:
-            code = "already_inside" if here else "ok"
-            room_after = room_id
-        inserted = await insert_ignore(
-            self.session,
-            Scan,
-            {
-                "id": uuid.uuid4(),
-                "congress_id": congress_id,
-                "device_id": device.id,
-                "nonce": scan.nonce,
-                "badge_id": verdict.badge_id,
-                "person_id": person_id,
-                "room_id": room_id,
-                "direction": scan.direction,
-                "scanned_at": scanned_at,
-                "outcome": code,
-                "created_at": moment,
-                "updated_at": moment,
-            },
-            ("device_id", "nonce"),
-        )
-        if not inserted:
-            first = (
-                await self.session.execute(
-                    select(Scan.outcome, Scan.room_id).where(Scan.device_id == device.id, Scan.nonce == scan.nonce)
-                )
-            ).one()
-            return ScanResult(nonce=scan.nonce, code=STORED[first[0]], replayed=True, room_id=first[1])
-        if scanned_at >= presence.last_scan_at:
-            presence.room_id = room_after
-            presence.last_scan_at = scanned_at
-        return ScanResult(nonce=scan.nonce, code=code, room_id=room_id)
 
     async def occupancy(self, congress_id: uuid.UUID) -> Occupancy:
         if self.principal is None or not self.principal.is_organiser:

@@ -1,0 +1,500 @@
+"""Door scans in, set-based, and committed in groups.
+
+``apply_scans`` checks and stores the scans of any number of requests (jobs) in one transaction with a fixed
+number of statements, however many scans there are: the devices, congresses, keys, rooms and badges are read
+once each, presence rows are created where missing and then locked in person order (concurrent transactions
+therefore never deadlock on them), replays are found in one query, and the new scans and presence changes
+are written with one multi-row statement each. Every scan is answered exactly as if the scans had been
+applied one at a time in the order sent: a person's scans in job order, then in the order within the job.
+
+``ScanQueue`` is the group commit in front of it: scans posted while a transaction is being written wait for
+it to finish and then go into the next one together, so a door that sends one scan per request pays for a
+share of one commit rather than a whole one. A request is answered only after the transaction holding its
+scans has committed; a job that fails on its own (a device that is not a scanner of the congress) fails
+alone, and if a whole group fails for another reason its jobs are retried one by one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import logging
+import uuid
+import zoneinfo
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import cast
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import Executable
+
+from congress.db.models import Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
+from congress.domain.scanning.schemas import ScanBatch, ScanCode, ScanIn, ScanReport, ScanResult
+from congress.enums import RegistrationStatus
+from congress.lib import badges as tokens
+from congress.lib.errors import Forbidden
+from congress.lib.queries import zone
+from congress.lib.security import Principal
+from congress.lib.transactions import WRITE_INTENT
+
+log = logging.getLogger(__name__)
+
+# A device clock may run this far ahead of the server's.
+FUTURE_SKEW = dt.timedelta(minutes=5)
+# Scans are accepted from the day before the congress to the day after it.
+MARGIN = dt.timedelta(days=1)
+NEVER = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+STORED: dict[str, ScanCode] = {"ok": "ok", "already_inside": "already_inside", "not_inside": "not_inside"}
+REFUSALS: dict[tokens.BadgeCode, ScanCode] = {
+    tokens.BadgeCode.OK: "ok",
+    tokens.BadgeCode.MALFORMED: "malformed",
+    tokens.BadgeCode.UNSUPPORTED_VERSION: "unsupported_version",
+    tokens.BadgeCode.UNKNOWN_KEY: "unknown_key",
+    tokens.BadgeCode.INVALID_SIGNATURE: "invalid_signature",
+    tokens.BadgeCode.WRONG_CONGRESS: "wrong_congress",
+    tokens.BadgeCode.REVOKED: "revoked",
+}
+# A device's last_seen_at is written at most this often.
+LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
+# Scans written in one group transaction (a job is never split; one job holds at most 1,000 scans).
+GROUP_SCANS = 4000
+
+# Where the application keeps its ScanQueue (app.state).
+SCAN_QUEUE_KEY = "scan_queue"
+
+SCAN = cast(Table, Scan.__table__)
+PRESENCE = cast(Table, Presence.__table__)
+
+# The statements, built once (building and keying a statement costs more than running it here).
+DEVICES = select(
+    ScannerDevice.token_id,
+    ScannerDevice.congress_id,
+    ScannerDevice.id,
+    ScannerDevice.room_id,
+    ScannerDevice.last_seen_at,
+).where(ScannerDevice.token_id.in_(bindparam("tokens", expanding=True)), ScannerDevice.revoked_at.is_(None))
+SEEN = (
+    update(ScannerDevice)
+    .where(ScannerDevice.id.in_(bindparam("devices", expanding=True)))
+    .values(last_seen_at=bindparam("moment"))
+)
+CONGRESSES = select(Congress.id, Congress.time_zone, Congress.first_day, Congress.last_day).where(
+    Congress.id.in_(bindparam("congresses", expanding=True))
+)
+KEYS = select(BadgeKey.congress_id, BadgeKey.kid, BadgeKey.public_key).where(
+    BadgeKey.congress_id.in_(bindparam("congresses", expanding=True)), BadgeKey.retired_at.is_(None)
+)
+ROOMS = select(Room.id, Room.congress_id).where(Room.id.in_(bindparam("rooms", expanding=True)))
+BADGES = (
+    select(Badge.id, Badge.congress_id, Registration.person_id, Badge.revoked_at, Registration.status)
+    .join(Registration, Registration.id == Badge.registration_id)
+    .where(Badge.id.in_(bindparam("badges", expanding=True)))
+)
+PRESENCE_FOR_UPDATE = (
+    select(Presence.id, Presence.congress_id, Presence.person_id, Presence.room_id, Presence.last_scan_at)
+    .where(
+        Presence.person_id.in_(bindparam("people", expanding=True)),
+        Presence.congress_id.in_(bindparam("congresses", expanding=True)),
+    )
+    .order_by(Presence.congress_id, Presence.person_id)
+    .with_for_update()
+)
+REPLAYS = select(Scan.device_id, Scan.nonce, Scan.outcome, Scan.room_id).where(
+    Scan.device_id.in_(bindparam("devices", expanding=True)), Scan.nonce.in_(bindparam("nonces", expanding=True))
+)
+PRESENCE_UPDATE = (
+    update(PRESENCE)
+    .where(PRESENCE.c.id == bindparam("b_id"))
+    .values(room_id=bindparam("b_room"), last_scan_at=bindparam("b_at"), updated_at=bindparam("b_moment"))
+)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+@functools.lru_cache(maxsize=256)
+def public_key(raw: bytes) -> Ed25519PublicKey:
+    """A parsed public key, cached by its bytes (public keys are not secret; retired keys are simply not asked for)."""
+    return tokens.public_from_bytes(raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """One request's scans, from the device behind ``principal``."""
+
+    principal: Principal | None
+    congress_id: uuid.UUID
+    batch: ScanBatch
+
+
+Outcome = ScanReport | Exception
+
+
+@dataclass(frozen=True, slots=True)
+class _Device:
+    id: uuid.UUID
+    room_id: uuid.UUID | None
+    last_seen_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Window:
+    start: dt.datetime
+    end: dt.datetime
+
+
+@dataclass(frozen=True, slots=True)
+class _Holder:
+    congress_id: uuid.UUID
+    person_id: uuid.UUID
+    revoked: bool
+    active: bool
+
+
+@dataclass(slots=True)
+class _Candidate:
+    """A scan that passed every check and will be stored unless it is a replay."""
+
+    job: int
+    index: int
+    device_id: uuid.UUID
+    congress_id: uuid.UUID
+    person_id: uuid.UUID
+    badge_id: uuid.UUID
+    room_id: uuid.UUID
+    scan: ScanIn
+    scanned_at: dt.datetime
+
+
+@dataclass(slots=True)
+class _Presence:
+    id: uuid.UUID
+    room_id: uuid.UUID | None
+    last_scan_at: dt.datetime
+    changed: bool = False
+
+
+def window(first_day: dt.date, last_day: dt.date, tz: zoneinfo.ZoneInfo) -> _Window:
+    start = dt.datetime.combine(first_day, dt.time(0, 0), tzinfo=tz) - MARGIN
+    end = dt.datetime.combine(last_day, dt.time(0, 0), tzinfo=tz) + 2 * MARGIN
+    return _Window(start=start, end=end)
+
+
+def _scan_time(scan: ScanIn, moment: dt.datetime, span: _Window) -> dt.datetime | None:
+    """The scan time in UTC, or None when it has no offset or lies outside what the server accepts."""
+    if scan.scanned_at.tzinfo is None or scan.scanned_at.utcoffset() is None:
+        return None
+    try:
+        scanned_at = scan.scanned_at.astimezone(dt.UTC)
+    except (OverflowError, ValueError):
+        return None
+    if scanned_at > moment + FUTURE_SKEW or not span.start <= scanned_at < span.end:
+        return None
+    return scanned_at
+
+
+def _insert_ignore(session: AsyncSession, table: Table, keys: Sequence[str]) -> Executable:
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
+
+
+async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcome]:
+    """Check, store and answer the scans of ``jobs`` in the session's transaction (the caller commits)."""
+    moment = now()
+    outcomes: list[Outcome | None] = [None] * len(jobs)
+
+    # The calling devices: a scanner of the congress it posts to, not revoked.
+    token_ids = {j.principal.token_id for j in jobs if j.principal is not None}
+    devices: dict[tuple[uuid.UUID, uuid.UUID], _Device] = {}
+    if token_ids:
+        rows = await session.execute(DEVICES, {"tokens": list(token_ids)})
+        for token_id, congress_id, device_id, room_id, last_seen_at in rows.tuples():
+            devices[token_id, congress_id] = _Device(device_id, room_id, last_seen_at)
+    job_device: dict[int, _Device] = {}
+    for n, job in enumerate(jobs):
+        device = devices.get((job.principal.token_id, job.congress_id)) if job.principal is not None else None
+        if device is None:
+            outcomes[n] = Forbidden("This token is not a scanner device of this congress", code="not_a_scanner")
+        else:
+            job_device[n] = device
+    if not job_device:
+        return [o for o in outcomes if o is not None]
+
+    stale = {
+        d.id for d in job_device.values() if d.last_seen_at is None or moment - d.last_seen_at > LAST_SEEN_RESOLUTION
+    }
+    if stale:
+        await session.execute(SEEN, {"devices": list(stale), "moment": moment})
+
+    congress_ids = {jobs[n].congress_id for n in job_device}
+    windows: dict[uuid.UUID, _Window] = {}
+    for congress_id, time_zone, first_day, last_day in (
+        await session.execute(CONGRESSES, {"congresses": list(congress_ids)})
+    ).tuples():
+        windows[congress_id] = window(first_day, last_day, zone(time_zone))
+    keys: dict[uuid.UUID, dict[str, Ed25519PublicKey]] = {c: {} for c in congress_ids}
+    for congress_id, kid, raw in (await session.execute(KEYS, {"congresses": list(congress_ids)})).tuples():
+        keys[congress_id][kid] = public_key(raw)
+
+    # Signatures first (no database), then the rooms and badges they name, in one query each.
+    verdicts = {
+        n: [
+            tokens.verify_badge(s.badge, keys[jobs[n].congress_id], jobs[n].congress_id, ())
+            for s in jobs[n].batch.scans
+        ]
+        for n in job_device
+    }
+    room_ids = {s.room_id or job_device[n].room_id for n in job_device for s in jobs[n].batch.scans} - {None}
+    rooms: dict[uuid.UUID, uuid.UUID] = {}
+    if room_ids:
+        rooms = dict((await session.execute(ROOMS, {"rooms": list(room_ids)})).tuples().all())
+    badge_ids = {v.badge_id for vs in verdicts.values() for v in vs if v.badge_id is not None}
+    holders: dict[uuid.UUID, _Holder] = {}
+    if badge_ids:
+        for badge_id, congress_id, person_id, revoked_at, status in (
+            await session.execute(BADGES, {"badges": list(badge_ids)})
+        ).tuples():
+            holders[badge_id] = _Holder(
+                congress_id, person_id, revoked_at is not None, status is RegistrationStatus.ACTIVE
+            )
+
+    answers: dict[int, list[ScanResult | None]] = {n: [None] * len(jobs[n].batch.scans) for n in job_device}
+    candidates: list[_Candidate] = []
+    for n, device in job_device.items():
+        congress_id = jobs[n].congress_id
+        for i, (scan, verdict) in enumerate(zip(jobs[n].batch.scans, verdicts[n], strict=True)):
+            refusal = _refusal(scan, verdict, holders, congress_id, device, rooms)
+            if refusal is not None:
+                answers[n][i] = ScanResult(nonce=scan.nonce, code=refusal)
+                continue
+            scanned_at = _scan_time(scan, moment, windows[congress_id])
+            if scanned_at is None:
+                answers[n][i] = ScanResult(nonce=scan.nonce, code="clock_skew")
+                continue
+            assert verdict.badge_id is not None
+            room_id = scan.room_id or device.room_id
+            assert room_id is not None
+            candidates.append(
+                _Candidate(
+                    job=n,
+                    index=i,
+                    device_id=device.id,
+                    congress_id=congress_id,
+                    person_id=holders[verdict.badge_id].person_id,
+                    badge_id=verdict.badge_id,
+                    room_id=room_id,
+                    scan=scan,
+                    scanned_at=scanned_at,
+                )
+            )
+
+    if candidates:
+        await _store(session, candidates, answers, moment)
+    for n in job_device:
+        results = [r for r in answers[n] if r is not None]
+        replayed = sum(r.replayed for r in results)
+        stored = sum(r.code in STORED and not r.replayed for r in results)
+        outcomes[n] = ScanReport(
+            results=results, stored=stored, replayed=replayed, refused=len(results) - stored - replayed
+        )
+    return [o for o in outcomes if o is not None]
+
+
+def _refusal(
+    scan: ScanIn,
+    verdict: tokens.Verdict,
+    holders: dict[uuid.UUID, _Holder],
+    congress_id: uuid.UUID,
+    device: _Device,
+    rooms: dict[uuid.UUID, uuid.UUID],
+) -> ScanCode | None:
+    if not verdict.accepted or verdict.badge_id is None:
+        return REFUSALS[verdict.code]
+    holder = holders.get(verdict.badge_id)
+    if holder is None or holder.congress_id != congress_id or holder.revoked:
+        return "revoked"
+    if not holder.active:
+        return "not_registered"
+    room_id = scan.room_id or device.room_id
+    if room_id is None or rooms.get(room_id) != congress_id:
+        return "unknown_room"
+    return None
+
+
+async def _store(
+    session: AsyncSession,
+    candidates: list[_Candidate],
+    answers: dict[int, list[ScanResult | None]],
+    moment: dt.datetime,
+) -> None:
+    # Presence rows: created where missing, then locked in person order (PostgreSQL; SQLite has one writer).
+    people = sorted({(c.congress_id, c.person_id) for c in candidates}, key=lambda p: (str(p[0]), str(p[1])))
+    await session.execute(
+        _insert_ignore(session, PRESENCE, ("congress_id", "person_id")),
+        [
+            {
+                "id": uuid.uuid4(),
+                "congress_id": congress_id,
+                "person_id": person_id,
+                "room_id": None,
+                "last_scan_at": NEVER,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+            for congress_id, person_id in people
+        ],
+    )
+    person_ids = {p for _, p in people}
+    presence: dict[tuple[uuid.UUID, uuid.UUID], _Presence] = {}
+    for presence_id, congress_id, person_id, room_id, last_scan_at in (
+        await session.execute(
+            PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})}
+        )
+    ).tuples():
+        presence[congress_id, person_id] = _Presence(presence_id, room_id, last_scan_at)
+
+    # Replays: what was stored for these (device, nonce) pairs before, read under the locks.
+    first: dict[tuple[uuid.UUID, str], tuple[str, uuid.UUID]] = {}
+    for device_id, nonce, outcome, room_id in (
+        await session.execute(
+            REPLAYS,
+            {"devices": list({c.device_id for c in candidates}), "nonces": list({c.scan.nonce for c in candidates})},
+        )
+    ).tuples():
+        first[device_id, nonce] = (outcome, room_id)
+
+    rows: list[dict[str, object]] = []
+    for c in sorted(candidates, key=lambda c: (str(c.congress_id), str(c.person_id), c.job, c.index)):
+        key = (c.device_id, c.scan.nonce)
+        if key in first:
+            outcome, room_id = first[key]
+            answers[c.job][c.index] = ScanResult(
+                nonce=c.scan.nonce, code=STORED[outcome], replayed=True, room_id=room_id
+            )
+            continue
+        here = presence[c.congress_id, c.person_id]
+        inside = here.room_id == c.room_id
+        code: ScanCode
+        if c.scan.direction == "out":
+            code = "ok" if inside else "not_inside"
+            room_after = None if inside else here.room_id
+        else:
+            code = "already_inside" if inside else "ok"
+            room_after = c.room_id
+        first[key] = (code, c.room_id)
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "congress_id": c.congress_id,
+                "device_id": c.device_id,
+                "nonce": c.scan.nonce,
+                "badge_id": c.badge_id,
+                "person_id": c.person_id,
+                "room_id": c.room_id,
+                "direction": c.scan.direction,
+                "scanned_at": c.scanned_at,
+                "outcome": code,
+                "created_at": moment,
+                "updated_at": moment,
+            }
+        )
+        if c.scanned_at >= here.last_scan_at:
+            here.room_id = room_after
+            here.last_scan_at = c.scanned_at
+            here.changed = True
+        answers[c.job][c.index] = ScanResult(nonce=c.scan.nonce, code=code, room_id=c.room_id)
+
+    if rows:
+        # (device, nonce) is unique; the replays were read under the presence locks, so a conflict here can
+        # only come from a device sending the same nonce through another server at the same moment.
+        await session.execute(_insert_ignore(session, SCAN, ("device_id", "nonce")), rows)
+    changed = [{"b_id": p.id, "b_room": p.room_id, "b_at": p.last_scan_at} for p in presence.values() if p.changed]
+    if changed:
+        await session.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
+
+
+@dataclass(slots=True)
+class _Waiting:
+    job: Job
+    future: asyncio.Future[ScanReport]
+
+
+@dataclass(slots=True)
+class ScanQueue:
+    """Group commit for door scans: one writer at a time per process, taking every scan that waits."""
+
+    maker: async_sessionmaker[AsyncSession]
+    group_scans: int = GROUP_SCANS
+    # Transactions committed so far (requests answered ÷ commits is the grouping achieved).
+    commits: int = 0
+    _waiting: list[_Waiting] = field(default_factory=list)
+    _writer: asyncio.Task[None] | None = None
+
+    async def submit(self, job: Job) -> ScanReport:
+        """Store ``job``'s scans with whatever else is waiting; returns once they are committed."""
+        future: asyncio.Future[ScanReport] = asyncio.get_running_loop().create_future()
+        self._waiting.append(_Waiting(job, future))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write())
+        return await future
+
+    async def drain(self) -> None:
+        """Wait until nothing is waiting (at shutdown)."""
+        while self._writer is not None and not self._writer.done():
+            await asyncio.shield(self._writer)
+
+    def _take(self) -> list[_Waiting]:
+        group: list[_Waiting] = []
+        scans = 0
+        while self._waiting and (not group or scans + len(self._waiting[0].job.batch.scans) <= self.group_scans):
+            waiting = self._waiting.pop(0)
+            group.append(waiting)
+            scans += len(waiting.job.batch.scans)
+        return group
+
+    async def _write(self) -> None:
+        while self._waiting:
+            group = self._take()
+            try:
+                outcomes = await self._commit([w.job for w in group])
+            except Exception as exc:
+                if len(group) == 1:
+                    _settle(group[0].future, exc)
+                    continue
+                log.warning("a group of %d scan requests failed; writing them one by one", len(group))
+                for waiting in group:
+                    try:
+                        (outcome,) = await self._commit([waiting.job])
+                    except Exception as single:
+                        outcome = single
+                    _settle(waiting.future, outcome)
+                continue
+            for waiting, outcome in zip(group, outcomes, strict=True):
+                _settle(waiting.future, outcome)
+
+    async def _commit(self, jobs: list[Job]) -> list[Outcome]:
+        async with self.maker() as session:
+            await session.connection(execution_options={WRITE_INTENT: True})
+            try:
+                outcomes = await apply_scans(session, jobs)
+            except BaseException:
+                await session.rollback()
+                raise
+            await session.commit()
+            self.commits += 1
+            return outcomes
+
+
+def _settle(future: asyncio.Future[ScanReport], outcome: Outcome) -> None:
+    if future.done():  # the client went away; its scans are stored all the same
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)

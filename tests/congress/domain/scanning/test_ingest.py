@@ -1,0 +1,226 @@
+"""The scan writer below the API: group commit, failures that stay with their request, set-based answers."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import msgspec
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from congress.config import Settings
+from congress.db.base import metadata
+from congress.db.engine import async_session_factory, make_async_engine
+from congress.db.models import Person, Presence, Room, Scan, ScannerDevice
+from congress.domain.scanning import ingest
+from congress.domain.scanning.ingest import Job, Outcome, ScanQueue
+from congress.domain.scanning.schemas import ScanBatch, ScanReport
+from congress.lib.errors import Forbidden
+from congress.lib.security import Principal, Role
+from tests.conftest import issue_token
+from tests.factories import Api, badge_world
+
+AT = "2026-06-18T09:{minute:02d}:00+02:00"
+
+
+def device_principal(engine: Engine, device_id: str) -> Principal:
+    with Session(engine) as session:
+        token_id = session.scalars(select(ScannerDevice.token_id).where(ScannerDevice.id == uuid.UUID(device_id))).one()
+    return Principal(token_id=token_id, role=Role.STEWARD, person_id=None)
+
+
+def batch(*scans: dict[str, Any]) -> ScanBatch:
+    return msgspec.convert({"scans": list(scans)}, ScanBatch, strict=False)
+
+
+def scan(nonce: str, badge: str, minute: int) -> dict[str, Any]:
+    return {"nonce": nonce, "badge": badge, "scanned_at": AT.format(minute=minute)}
+
+
+def run_with_queue(settings: Settings, work: Callable[[ScanQueue], Awaitable[Any]]) -> Any:
+    async def main() -> Any:
+        engine = make_async_engine(settings)
+        try:
+            return await work(ScanQueue(async_session_factory(engine)))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+async def submit_all(queue: ScanQueue, jobs: Sequence[Job]) -> list[ScanReport | BaseException]:
+    return await asyncio.gather(*(queue.submit(j) for j in jobs), return_exceptions=True)
+
+
+def stored(engine: Engine) -> int:
+    with Session(engine) as session:
+        return int(session.scalar(select(func.count()).select_from(Scan)) or 0)
+
+
+def test_scans_posted_at_once_are_written_in_one_transaction_and_each_request_answered(
+    api: Api, clean_db: Engine, settings: Settings
+) -> None:
+    world = badge_world(api, clean_db, attendees=5)
+    principal = device_principal(clean_db, world["device"])
+    cid = uuid.UUID(world["congress"])
+    jobs = [
+        Job(
+            principal=principal,
+            congress_id=cid,
+            batch=batch(scan(f"door-{n:04d}", world["tokens"][person], n)),
+        )
+        for n, person in enumerate(world["attendees"] * 4)
+    ]
+
+    async def work(queue: ScanQueue) -> tuple[int, list[ScanReport | BaseException]]:
+        reports = await submit_all(queue, jobs)
+        return queue.commits, reports
+
+    commits, reports = run_with_queue(settings, work)
+    assert commits == 1
+    codes = [r.results[0].code for r in reports if isinstance(r, ScanReport)]
+    # Each attendee's first entry is ok, the three later ones find them inside already.
+    assert codes == ["ok"] * 5 + ["already_inside"] * 15
+    assert stored(clean_db) == 20
+
+
+def test_a_request_from_a_token_that_is_no_scanner_fails_alone_in_its_group(
+    api: Api, clean_db: Engine, settings: Settings
+) -> None:
+    world = badge_world(api, clean_db, attendees=2)
+    good = device_principal(clean_db, world["device"])
+    stranger = Principal(token_id=uuid.uuid4(), role=Role.STEWARD, person_id=None)
+    cid = uuid.UUID(world["congress"])
+    badge = world["tokens"][world["attendees"][0]]
+
+    def job(principal: Principal, nonce: str) -> Job:
+        return Job(principal, cid, batch(scan(nonce, badge, 5)))
+
+    async def work(queue: ScanQueue) -> tuple[int, list[ScanReport | BaseException]]:
+        reports = await submit_all(queue, [job(good, "door-0001"), job(stranger, "door-0002"), job(good, "door-0003")])
+        return queue.commits, reports
+
+    commits, (first, refused, third) = run_with_queue(settings, work)
+    assert commits == 1
+    assert isinstance(refused, Forbidden)
+    assert refused.code == "not_a_scanner"
+    assert isinstance(first, ScanReport)
+    assert isinstance(third, ScanReport)
+    assert (first.results[0].code, third.results[0].code) == ("ok", "already_inside")
+    assert stored(clean_db) == 2
+
+
+def test_when_a_whole_group_fails_its_requests_are_written_one_by_one(
+    api: Api, clean_db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    world = badge_world(api, clean_db, attendees=3)
+    principal = device_principal(clean_db, world["device"])
+    cid = uuid.UUID(world["congress"])
+    real = ingest.apply_scans
+
+    async def fails_in_groups(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcome]:
+        if len(jobs) > 1:
+            raise RuntimeError("a group-wide failure")
+        return await real(session, jobs)
+
+    monkeypatch.setattr(ingest, "apply_scans", fails_in_groups)
+    jobs = [
+        Job(principal, cid, batch(scan(f"door-{n:04d}", world["tokens"][p], n)))
+        for n, p in enumerate(world["attendees"])
+    ]
+
+    async def work(queue: ScanQueue) -> tuple[int, list[ScanReport | BaseException]]:
+        reports = await submit_all(queue, jobs)
+        return queue.commits, reports
+
+    commits, reports = run_with_queue(settings, work)
+    assert commits == 3
+    assert [r.results[0].code for r in reports if isinstance(r, ScanReport)] == ["ok", "ok", "ok"]
+    assert stored(clean_db) == 3
+
+
+def _random_scans(seed: int, attendees: int, rooms: list[str], count: int) -> list[dict[str, Any]]:
+    """Scans by attendee index and room key, out of time order, with resent nonces and both directions."""
+    rng = random.Random(seed)
+    scans: list[dict[str, Any]] = []
+    for n in range(count):
+        if scans and rng.random() < 0.15:
+            scans.append(dict(rng.choice(scans)))  # the same scan sent again
+            continue
+        scans.append(
+            {
+                "nonce": f"scan-{seed}-{n:04d}",
+                "attendee": rng.randrange(attendees),
+                "room": rng.choice(rooms),
+                "minute": rng.randrange(60),
+                "direction": rng.choice(["in", "in", "out", None]),
+            }
+        )
+    return scans
+
+
+def _play(
+    api: Api, engine: Engine, settings: Settings, scans: list[dict[str, Any]], grouped: bool
+) -> tuple[list[tuple[str, bool]], dict[int, str | None]]:
+    """A fresh world; the scans as one request each, all at once (one group) or one after another."""
+    with engine.begin() as conn:
+        for table in reversed(metadata().sorted_tables):
+            conn.execute(table.delete())
+    api = Api(api.client, issue_token(engine, Role.ORGANISER))
+    world = badge_world(api, engine, attendees=4)
+    principal = device_principal(engine, world["device"])
+    cid = uuid.UUID(world["congress"])
+    jobs = [
+        Job(
+            principal,
+            cid,
+            batch(
+                {
+                    "nonce": s["nonce"],
+                    "badge": world["tokens"][world["attendees"][s["attendee"]]],
+                    "scanned_at": AT.format(minute=s["minute"]),
+                    "room_id": world["rooms"][s["room"]],
+                    "direction": s["direction"],
+                }
+            ),
+        )
+        for s in scans
+    ]
+
+    async def work(queue: ScanQueue) -> list[ScanReport | BaseException]:
+        if grouped:
+            return await submit_all(queue, jobs)
+        return [await queue.submit(j) for j in jobs]
+
+    reports = run_with_queue(settings, work)
+    answers = [(r.results[0].code, r.results[0].replayed) for r in reports if isinstance(r, ScanReport)]
+    assert len(answers) == len(scans)
+    with Session(engine) as session:
+        where = dict(
+            session.execute(
+                select(Person.id, Room.name)
+                .select_from(Presence)
+                .join(Person, Person.id == Presence.person_id)
+                .outerjoin(Room, Room.id == Presence.room_id)
+            )
+            .tuples()
+            .all()
+        )
+    return answers, {n: where.get(uuid.UUID(p)) for n, p in enumerate(world["attendees"])}
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_group_answers_exactly_as_the_same_scans_sent_one_at_a_time(
+    api: Api, clean_db: Engine, settings: Settings, seed: int
+) -> None:
+    scans = _random_scans(seed, attendees=4, rooms=["hall", "small"], count=40)
+    one_by_one = _play(api, clean_db, settings, scans, grouped=False)
+    together = _play(api, clean_db, settings, scans, grouped=True)
+    assert together == one_by_one
+    assert any(replayed for _, replayed in together[0])
