@@ -19,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 import congress
 from congress.config import Settings, get_settings
-from congress.db.engine import async_session_factory, make_async_engine
+from congress.db.engine import async_session_factory, make_async_engine, make_sync_engine
 from congress.domain.accounts.controllers import TokenController
 from congress.domain.accounts.services import resolve_token
 from congress.domain.agenda.controllers import AgendaController, SeatController
@@ -136,12 +136,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings)
         app.state[ENGINE_KEY] = engine
         app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
-        queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(app.state[SESSION_MAKER_KEY])
+        queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(make_sync_engine(settings))
         app.state[LAUNCH_KEY] = partial(launch, settings) if settings.solve_jobs == "process" else None
         try:
             yield
         finally:
-            await queue.drain()
+            await queue.close()
+            queue.engine.dispose()
             await engine.dispose()
 
     return Litestar(

@@ -23,13 +23,15 @@ import logging
 import uuid
 import zoneinfo
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from congress.db.models import Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
@@ -198,13 +200,13 @@ def _scan_time(scan: ScanIn, moment: dt.datetime, span: _Window) -> dt.datetime 
     return scanned_at
 
 
-def _insert_ignore(session: AsyncSession, table: Table, keys: Sequence[str]) -> Executable:
+def _insert_ignore(session: Session, table: Table, keys: Sequence[str]) -> Executable:
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
     return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
 
 
-async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcome]:
+def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
     """Check, store and answer the scans of ``jobs`` in the session's transaction (the caller commits)."""
     moment = now()
     outcomes: list[Outcome | None] = [None] * len(jobs)
@@ -213,7 +215,7 @@ async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcom
     token_ids = {j.principal.token_id for j in jobs if j.principal is not None}
     devices: dict[tuple[uuid.UUID, uuid.UUID], _Device] = {}
     if token_ids:
-        rows = await session.execute(DEVICES, {"tokens": list(token_ids)})
+        rows = session.execute(DEVICES, {"tokens": list(token_ids)})
         for token_id, congress_id, device_id, room_id, last_seen_at in rows.tuples():
             devices[token_id, congress_id] = _Device(device_id, room_id, last_seen_at)
     job_device: dict[int, _Device] = {}
@@ -230,16 +232,16 @@ async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcom
         d.id for d in job_device.values() if d.last_seen_at is None or moment - d.last_seen_at > LAST_SEEN_RESOLUTION
     }
     if stale:
-        await session.execute(SEEN, {"devices": list(stale), "moment": moment})
+        session.execute(SEEN, {"devices": list(stale), "moment": moment})
 
     congress_ids = {jobs[n].congress_id for n in job_device}
     windows: dict[uuid.UUID, _Window] = {}
     for congress_id, time_zone, first_day, last_day in (
-        await session.execute(CONGRESSES, {"congresses": list(congress_ids)})
+        session.execute(CONGRESSES, {"congresses": list(congress_ids)})
     ).tuples():
         windows[congress_id] = window(first_day, last_day, zone(time_zone))
     keys: dict[uuid.UUID, dict[str, Ed25519PublicKey]] = {c: {} for c in congress_ids}
-    for congress_id, kid, raw in (await session.execute(KEYS, {"congresses": list(congress_ids)})).tuples():
+    for congress_id, kid, raw in (session.execute(KEYS, {"congresses": list(congress_ids)})).tuples():
         keys[congress_id][kid] = public_key(raw)
 
     # Signatures first (no database), then the rooms and badges they name, in one query each.
@@ -253,12 +255,12 @@ async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcom
     room_ids = {s.room_id or job_device[n].room_id for n in job_device for s in jobs[n].batch.scans} - {None}
     rooms: dict[uuid.UUID, uuid.UUID] = {}
     if room_ids:
-        rooms = dict((await session.execute(ROOMS, {"rooms": list(room_ids)})).tuples().all())
+        rooms = dict((session.execute(ROOMS, {"rooms": list(room_ids)})).tuples().all())
     badge_ids = {v.badge_id for vs in verdicts.values() for v in vs if v.badge_id is not None}
     holders: dict[uuid.UUID, _Holder] = {}
     if badge_ids:
         for badge_id, congress_id, person_id, revoked_at, status in (
-            await session.execute(BADGES, {"badges": list(badge_ids)})
+            session.execute(BADGES, {"badges": list(badge_ids)})
         ).tuples():
             holders[badge_id] = _Holder(
                 congress_id, person_id, revoked_at is not None, status is RegistrationStatus.ACTIVE
@@ -295,7 +297,7 @@ async def apply_scans(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcom
             )
 
     if candidates:
-        await _store(session, candidates, answers, moment)
+        _store(session, candidates, answers, moment)
     for n in job_device:
         results = [r for r in answers[n] if r is not None]
         replayed = sum(r.replayed for r in results)
@@ -327,15 +329,15 @@ def _refusal(
     return None
 
 
-async def _store(
-    session: AsyncSession,
+def _store(
+    session: Session,
     candidates: list[_Candidate],
     answers: dict[int, list[ScanResult | None]],
     moment: dt.datetime,
 ) -> None:
     # Presence rows: created where missing, then locked in person order (PostgreSQL; SQLite has one writer).
     people = sorted({(c.congress_id, c.person_id) for c in candidates}, key=lambda p: (str(p[0]), str(p[1])))
-    await session.execute(
+    session.execute(
         _insert_ignore(session, PRESENCE, ("congress_id", "person_id")),
         [
             {
@@ -353,16 +355,14 @@ async def _store(
     person_ids = {p for _, p in people}
     presence: dict[tuple[uuid.UUID, uuid.UUID], _Presence] = {}
     for presence_id, congress_id, person_id, room_id, last_scan_at in (
-        await session.execute(
-            PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})}
-        )
+        session.execute(PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})})
     ).tuples():
         presence[congress_id, person_id] = _Presence(presence_id, room_id, last_scan_at)
 
     # Replays: what was stored for these (device, nonce) pairs before, read under the locks.
     first: dict[tuple[uuid.UUID, str], tuple[str, uuid.UUID]] = {}
     for device_id, nonce, outcome, room_id in (
-        await session.execute(
+        session.execute(
             REPLAYS,
             {"devices": list({c.device_id for c in candidates}), "nonces": list({c.scan.nonce for c in candidates})},
         )
@@ -413,10 +413,10 @@ async def _store(
     if rows:
         # (device, nonce) is unique; the replays were read under the presence locks, so a conflict here can
         # only come from a device sending the same nonce through another server at the same moment.
-        await session.execute(_insert_ignore(session, SCAN, ("device_id", "nonce")), rows)
+        session.execute(_insert_ignore(session, SCAN, ("device_id", "nonce")), rows)
     changed = [{"b_id": p.id, "b_room": p.room_id, "b_at": p.last_scan_at} for p in presence.values() if p.changed]
     if changed:
-        await session.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
+        session.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
 
 
 @dataclass(slots=True)
@@ -427,14 +427,21 @@ class _Waiting:
 
 @dataclass(slots=True)
 class ScanQueue:
-    """Group commit for door scans: one writer at a time per process, taking every scan that waits."""
+    """Group commit for door scans: one writer per process, taking every scan that waits.
 
-    maker: async_sessionmaker[AsyncSession]
+    The transactions run in a thread of their own on a synchronous engine: a group costs one hand-over
+    between the event loop and that thread, however many statements it runs.
+    """
+
+    engine: Engine
     group_scans: int = GROUP_SCANS
     # Transactions committed so far (requests answered ÷ commits is the grouping achieved).
     commits: int = 0
     _waiting: list[_Waiting] = field(default_factory=list)
     _writer: asyncio.Task[None] | None = None
+    _thread: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-writer")
+    )
 
     async def submit(self, job: Job) -> ScanReport:
         """Store ``job``'s scans with whatever else is waiting; returns once they are committed."""
@@ -444,10 +451,11 @@ class ScanQueue:
             self._writer = asyncio.create_task(self._write())
         return await future
 
-    async def drain(self) -> None:
-        """Wait until nothing is waiting (at shutdown)."""
+    async def close(self) -> None:
+        """Write what is waiting, then stop the writer thread (at shutdown)."""
         while self._writer is not None and not self._writer.done():
             await asyncio.shield(self._writer)
+        self._thread.shutdown(wait=True)
 
     def _take(self) -> list[_Waiting]:
         group: list[_Waiting] = []
@@ -459,10 +467,11 @@ class ScanQueue:
         return group
 
     async def _write(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._waiting:
             group = self._take()
             try:
-                outcomes = await self._commit([w.job for w in group])
+                outcomes = await loop.run_in_executor(self._thread, self._commit, [w.job for w in group])
             except Exception as exc:
                 if len(group) == 1:
                     _settle(group[0].future, exc)
@@ -470,7 +479,7 @@ class ScanQueue:
                 log.warning("a group of %d scan requests failed; writing them one by one", len(group))
                 for waiting in group:
                     try:
-                        (outcome,) = await self._commit([waiting.job])
+                        (outcome,) = await loop.run_in_executor(self._thread, self._commit, [waiting.job])
                     except Exception as single:
                         outcome = single
                     _settle(waiting.future, outcome)
@@ -478,17 +487,13 @@ class ScanQueue:
             for waiting, outcome in zip(group, outcomes, strict=True):
                 _settle(waiting.future, outcome)
 
-    async def _commit(self, jobs: list[Job]) -> list[Outcome]:
-        async with self.maker() as session:
-            await session.connection(execution_options={WRITE_INTENT: True})
-            try:
-                outcomes = await apply_scans(session, jobs)
-            except BaseException:
-                await session.rollback()
-                raise
-            await session.commit()
-            self.commits += 1
-            return outcomes
+    def _commit(self, jobs: list[Job]) -> list[Outcome]:
+        with Session(self.engine) as session:
+            session.connection(execution_options={WRITE_INTENT: True})
+            outcomes = apply_scans(session, jobs)
+            session.commit()
+        self.commits += 1
+        return outcomes
 
 
 def _settle(future: asyncio.Future[ScanReport], outcome: Outcome) -> None:

@@ -11,12 +11,11 @@ from typing import Any
 import msgspec
 import pytest
 from sqlalchemy import Engine, func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from congress.config import Settings
 from congress.db.base import metadata
-from congress.db.engine import async_session_factory, make_async_engine
+from congress.db.engine import make_sync_engine
 from congress.db.models import Person, Presence, Room, Scan, ScannerDevice
 from congress.domain.scanning import ingest
 from congress.domain.scanning.ingest import Job, Outcome, ScanQueue
@@ -45,11 +44,12 @@ def scan(nonce: str, badge: str, minute: int) -> dict[str, Any]:
 
 def run_with_queue(settings: Settings, work: Callable[[ScanQueue], Awaitable[Any]]) -> Any:
     async def main() -> Any:
-        engine = make_async_engine(settings)
+        queue = ScanQueue(make_sync_engine(settings))
         try:
-            return await work(ScanQueue(async_session_factory(engine)))
+            return await work(queue)
         finally:
-            await engine.dispose()
+            await queue.close()
+            queue.engine.dispose()
 
     return asyncio.run(main())
 
@@ -124,10 +124,10 @@ def test_when_a_whole_group_fails_its_requests_are_written_one_by_one(
     cid = uuid.UUID(world["congress"])
     real = ingest.apply_scans
 
-    async def fails_in_groups(session: AsyncSession, jobs: Sequence[Job]) -> list[Outcome]:
+    def fails_in_groups(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
         if len(jobs) > 1:
             raise RuntimeError("a group-wide failure")
-        return await real(session, jobs)
+        return real(session, jobs)
 
     monkeypatch.setattr(ingest, "apply_scans", fails_in_groups)
     jobs = [
