@@ -7,8 +7,22 @@
 --   SCANS_DOORS    a file with one device token per line (requests take the doors in turn)
 --   SCANS_BATCH    scans per request
 --   SCANS_PHASE    prefix of every nonce (a phase never repeats a nonce)
---   SCANS_DELAY_MS pause of each connection between an answer and its next request (0: none)
+--   SCANS_RATE     requests/s to offer, spread evenly in time (0: each connection sends its next request
+--                  as soon as it has an answer)
 -- done() prints one JSON line: requests, seconds, latency percentiles, accepted scans, unexpected answers.
+
+local ffi = require("ffi")
+ffi.cdef [[
+  typedef struct { long tv_sec; long tv_nsec; } congress_timespec;
+  int clock_gettime(int clock, congress_timespec *t);
+]]
+local clock = ffi.new("congress_timespec")
+
+-- Milliseconds on the monotonic clock.
+local function now_ms()
+  ffi.C.clock_gettime(1, clock)
+  return tonumber(clock.tv_sec) * 1000 + tonumber(clock.tv_nsec) / 1e6
+end
 
 local threads = {}
 local counter = 0
@@ -37,7 +51,8 @@ function init(args)
   statuses = {}
   sequence = 0
   door = 0
-  pause = tonumber(os.getenv("SCANS_DELAY_MS") or "0")
+  rate = tonumber(os.getenv("SCANS_RATE") or "0")
+  slot = nil
   math.randomseed(1000 + id)
   if mode == "scans" then
     badges = lines(os.getenv("SCANS_BADGES"))
@@ -45,8 +60,16 @@ function init(args)
   end
 end
 
+-- With a rate, request k is due at start + k / rate: wait until then (no wait if it is overdue, so a
+-- server that falls behind is sent requests as fast as it answers).
 function delay()
-  return pause
+  if rate <= 0 then return 0 end
+  local now = now_ms()
+  if slot == nil then slot = now end
+  local due = slot
+  slot = slot + 1000 / rate
+  if due <= now then return 0 end
+  return due - now
 end
 
 function request()

@@ -1,7 +1,7 @@
 """Door scan ingest on one server worker, against a trivial endpoint of the same server.
 
     python bench/scans.py [--seconds 5] [--clients 32] [--registrations 2000] [--rooms 8] [--devices 8]
-                          [--paced-rate 300] [--batch-size 100] [--batch-clients N] [--postgres URL]
+                          [--paced-rate 1000] [--batch-size 100] [--batch-clients N] [--postgres URL]
 
 Needs `wrk` (Debian: apt-get install wrk), which drives the server from C with the Lua script beside
 this file, so that the load generator takes little of the CPU it shares with the server.
@@ -17,9 +17,10 @@ connections (the batch phase: --batch-clients), each phase for the same number o
   sending its next request as soon as it has the answer (the most the server gives): requests take
   the devices in turn, every scan a distinct nonce, a random badge going in (four in five) or out of
   the device's room, read just now;
-- `paced`: the same, but each connection waits clients/--paced-rate seconds between an answer and its
-  next request, so that about --paced-rate scans/s are offered: the latency of a server that is busy
-  but not saturated;
+- `paced`: the same scans offered at --paced-rate a second, evenly spaced in time (request k is sent
+  k/rate seconds after the start, or at once when it is overdue): the latency at that load. If the
+  server falls behind, the achieved rate is below the offered one and requests are sent as fast as it
+  answers (wrk measures from the actual send, so the wait of an overdue request is not counted);
 - `batch`: the same scans sent `--batch-size` at a time, as a door that was offline sends them.
 
 Prints, per phase, accepted scans/s (answered ok, already_inside or not_inside), requests/s, p50 and
@@ -27,7 +28,8 @@ p99 request latency (wrk's, from send to answer), the ratio of requests/s to `tr
 worker's CPU time per request (user + system, from /proc; the PostgreSQL server's own work is not in
 it). Afterwards the scans stored in the database are counted: at least the acknowledged ones (wrk
 stops counting at the end of a phase, while the requests still in flight are stored). Targets: single
-scans ≥ 1,000/s with p99 < 50 ms, and a ratio ≥ 0.3. The last line is one JSON object.
+scans ≥ 1,000/s (single), p99 < 50 ms at 1,000 scans/s offered with the server keeping up (paced, at the
+default rate), and a ratio ≥ 0.3 (single). The last line is one JSON object.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ from congress.lib.security import Role, hash_token, new_token
 ROOT = Path(__file__).resolve().parent.parent
 TIME_ZONE = "Europe/Vienna"
 ACCEPTED = frozenset({"ok", "already_inside", "not_inside"})
-TARGETS = {"single_scans_per_second": 1000, "single_p99_ms": 50, "ratio_to_trivial": 0.3}
+# Single scans: at least 1,000/s answered by one worker; at 1,000/s offered (paced), the server keeps up
+# (at least 99 % of the offered rate accepted) with p99 < 50 ms; single scans/s ÷ /health requests/s ≥ 0.3.
+TARGETS = {"single_scans_per_second": 1000, "paced_p99_ms": 50, "ratio_to_trivial": 0.3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,7 +197,7 @@ def _server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
         server.wait(timeout=30)
 
 
-WRK = shutil.which("wrk") or "wrk"
+WRK = "wrk"
 LUA = Path(__file__).resolve().with_suffix(".lua")
 
 
@@ -206,16 +210,16 @@ def _drive(
     *,
     scans: Scans | None = None,
     phase: str = "",
-    pause_ms: int = 0,
+    rate: float = 0.0,
 ) -> dict[str, Any]:
     """Run wrk (one thread, ``clients`` keep-alive connections) for ``seconds`` against ``path``; with
-    ``pause_ms`` each connection waits that long between an answer and its next request."""
+    ``rate``, requests are sent at that many a second, evenly spaced, instead of as fast as answered."""
     env = {
         **os.environ,
         "SCANS_MODE": "trivial",
         "SCANS_PATH": path,
         "SCANS_PHASE": phase,
-        "SCANS_DELAY_MS": str(pause_ms),
+        "SCANS_RATE": str(rate),
     }
     if scans is not None:
         env |= {
@@ -306,7 +310,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
                     pid,
                     scans=single,
                     phase="paced",
-                    pause_ms=round(args.clients * 1000 / args.paced_rate),
+                    rate=args.paced_rate,
                 ),
                 "batch": _drive(base, scans_path, args.seconds, args.batch_clients, pid, scans=batch, phase="batch"),
             }
@@ -334,13 +338,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rooms", type=int, default=8)
     parser.add_argument("--devices", type=int, default=8, help="scanner devices, one per door in turn")
     parser.add_argument(
-        "--paced-rate", type=float, default=300.0, help="scans/s the paced phase offers (one scan per request)"
+        "--paced-rate", type=float, default=1000.0, help="scans/s the paced phase offers (one scan per request)"
     )
     parser.add_argument("--batch-size", type=int, default=100, help="scans per request in the batch phase")
     parser.add_argument("--batch-clients", type=int, default=None, help="default: --clients")
     parser.add_argument("--postgres", default=None, help="also measure on this PostgreSQL URL (its schema is dropped)")
     args = parser.parse_args(argv)
     args.batch_clients = args.batch_clients or args.clients
+    if shutil.which("wrk") is None:
+        print("bench/scans.py needs wrk on PATH (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
 
     results: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -365,9 +372,12 @@ def main(argv: list[str] | None = None) -> int:
                 f"{f['unexpected']:>10}"
             )
         single = figures["single"]
+        paced = figures["paced"]
         figures["targets_met"] = {
             "single_scans_per_second": single["scans_per_second"] >= TARGETS["single_scans_per_second"],
-            "single_p99_ms": single["p99_ms"] < TARGETS["single_p99_ms"],
+            "paced_p99_ms": paced["p99_ms"] < TARGETS["paced_p99_ms"]
+            and paced["scans_per_second"] >= 0.99 * args.paced_rate
+            and args.paced_rate >= TARGETS["single_scans_per_second"],
             "ratio_to_trivial": single["ratio_to_trivial"] >= TARGETS["ratio_to_trivial"],
         }
         print(

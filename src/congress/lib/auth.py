@@ -16,7 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from congress.lib.deps import SESSION_MAKER_KEY
 from congress.lib.errors import NotAuthenticated
-from congress.lib.security import Principal
+from congress.lib.http import defers_authentication
+from congress.lib.security import BEARER_SCOPE_KEY, Principal
 
 Resolver = Callable[[AsyncSession, str], Awaitable[Principal | None]]
 
@@ -33,6 +34,12 @@ def auth_middleware_factory(resolve: Resolver) -> Callable[[ASGIApp], ASGIApp]:
                 scheme, _, token = header.partition(" ")
                 if scheme.lower() != "bearer" or not token.strip():
                     raise NotAuthenticated("Use 'Authorization: Bearer <token>'", code="bad_authorization_header")
+                if defers_authentication(scope):
+                    # The handler checks the token in its own transaction (see ``http.Access.deferred``).
+                    scope[BEARER_SCOPE_KEY] = token.strip()  # type: ignore[literal-required]
+                    scope["user"] = None
+                    await app(scope, receive, send)
+                    return
                 maker: async_sessionmaker[AsyncSession] = scope["app"].state[SESSION_MAKER_KEY]
                 async with maker() as session:
                     principal = await resolve(session, token.strip())

@@ -14,6 +14,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 CGR_PREFIX = "cgr_"  # marks our API tokens (helps secret scanners); not secret
 FEED_PREFIX = "cgf_"  # marks calendar feed secrets, which travel in URLs
@@ -73,3 +74,13 @@ def looks_like_feed_token(value: str) -> bool:
 def redact(text: str) -> str:
     """Hide any API or feed secret in a path or message before it is logged or echoed."""
     return _SECRET_IN_TEXT.sub(r"\1[redacted]", text)
+
+
+# Where the authentication middleware leaves the bearer token of a route that checks it itself.
+BEARER_SCOPE_KEY = "congress.bearer"
+
+
+def bearer_token(scope: Any) -> str | None:
+    """The bearer token the middleware left for a route that checks it itself (never logged)."""
+    token = scope.get(BEARER_SCOPE_KEY)
+    return token if isinstance(token, str) else None

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
-from litestar import Controller
+from litestar import Controller, Request
 from litestar.datastructures import State
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, JSONBody
@@ -22,7 +23,8 @@ from congress.domain.scanning.schemas import (
 from congress.domain.scanning.services import ScanService
 from congress.lib import http
 from congress.lib.deps import service
-from congress.lib.security import Principal, Role
+from congress.lib.errors import NotAuthenticated
+from congress.lib.security import Role, bearer_token
 
 DEVICES = http.roles(Role.STEWARD)
 DEVICES_AND_ORGANISERS = http.roles(Role.STEWARD, Role.ORGANISER)
@@ -70,19 +72,23 @@ class ScannerController(Controller):
 
     @http.post(
         "/scans",
-        access=DEVICES,
+        access=http.deferred(Role.STEWARD),
         status_code=200,
         summary="Scans from a door, one or a batch after an offline period; stored before they are answered",
     )
     async def post_scans(
         self,
+        request: Request[Any, Any, Any],
         scan_queue: NamedDependency[ScanQueue],
-        principal: NamedDependency[Principal | None],
         congress_id: FromPath[uuid.UUID],
         data: JSONBody[ScanBatch],
     ) -> ScanReport:
-        # No request session: the scans join the next group commit, answered once it has committed.
-        return await scan_queue.submit(Job(principal=principal, congress_id=congress_id, batch=data))
+        # No request session: the scans join the next group commit, where the device token is checked too,
+        # and the request is answered once that transaction has committed.
+        token = bearer_token(request.scope)
+        if token is None:  # the guard refuses a request without one
+            raise NotAuthenticated("Send an API token as 'Authorization: Bearer <token>'")
+        return await scan_queue.submit(Job(token=token, congress_id=congress_id, batch=data))
 
     @http.get("/occupancy", access=DEVICES_AND_ORGANISERS, summary="How many people are in each room now")
     async def occupancy(self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]) -> Occupancy:

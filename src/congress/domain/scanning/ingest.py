@@ -28,19 +28,19 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, and_, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
-from congress.db.models import Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
+from congress.db.models import ApiToken, Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
 from congress.domain.scanning.schemas import ScanBatch, ScanCode, ScanIn, ScanReport, ScanResult
 from congress.enums import RegistrationStatus
 from congress.lib import badges as tokens
-from congress.lib.errors import Forbidden
+from congress.lib.errors import Forbidden, NotAuthenticated
 from congress.lib.queries import zone
-from congress.lib.security import Principal
+from congress.lib.security import Role, digest_matches, hash_token, looks_like_token
 from congress.lib.transactions import WRITE_INTENT
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,9 @@ REFUSALS: dict[tokens.BadgeCode, ScanCode] = {
     tokens.BadgeCode.WRONG_CONGRESS: "wrong_congress",
     tokens.BadgeCode.REVOKED: "revoked",
 }
-# A device's last_seen_at is written at most this often.
+# A device's last_seen_at is written at most this often, its token's last_used_at as for any token.
 LAST_SEEN_RESOLUTION = dt.timedelta(seconds=60)
+LAST_USED = dt.timedelta(minutes=5)
 # Scans written in one group transaction (a job is never split; one job holds at most 1,000 scans).
 GROUP_SCANS = 4000
 
@@ -72,13 +73,28 @@ SCAN = cast(Table, Scan.__table__)
 PRESENCE = cast(Table, Presence.__table__)
 
 # The statements, built once (building and keying a statement costs more than running it here).
-DEVICES = select(
-    ScannerDevice.token_id,
-    ScannerDevice.congress_id,
-    ScannerDevice.id,
-    ScannerDevice.room_id,
-    ScannerDevice.last_seen_at,
-).where(ScannerDevice.token_id.in_(bindparam("tokens", expanding=True)), ScannerDevice.revoked_at.is_(None))
+CALLERS = (
+    select(
+        ApiToken.digest,
+        ApiToken.id,
+        ApiToken.role,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        ScannerDevice.congress_id,
+        ScannerDevice.id,
+        ScannerDevice.room_id,
+        ScannerDevice.last_seen_at,
+    )
+    .select_from(ApiToken)
+    .outerjoin(ScannerDevice, and_(ScannerDevice.token_id == ApiToken.id, ScannerDevice.revoked_at.is_(None)))
+    .where(ApiToken.digest.in_(bindparam("digests", expanding=True)))
+)
+TOKENS_USED = (
+    update(ApiToken)
+    .where(ApiToken.id.in_(bindparam("tokens", expanding=True)))
+    .values(last_used_at=bindparam("moment"))
+)
 SEEN = (
     update(ScannerDevice)
     .where(ScannerDevice.id.in_(bindparam("devices", expanding=True)))
@@ -127,9 +143,9 @@ def public_key(raw: bytes) -> Ed25519PublicKey:
 
 @dataclass(frozen=True, slots=True)
 class Job:
-    """One request's scans, from the device behind ``principal``."""
+    """One request's scans, with the bearer token it was sent with (checked in the group's transaction)."""
 
-    principal: Principal | None
+    token: str = field(repr=False)
     congress_id: uuid.UUID
     batch: ScanBatch
 
@@ -142,6 +158,18 @@ class _Device:
     id: uuid.UUID
     room_id: uuid.UUID | None
     last_seen_at: dt.datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """An API token, and the scanner device it belongs to (if any, and not revoked)."""
+
+    token_id: uuid.UUID
+    role: Role
+    usable: bool
+    last_used_at: dt.datetime | None
+    congress_id: uuid.UUID | None
+    device: _Device | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,26 +239,25 @@ def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
     moment = now()
     outcomes: list[Outcome | None] = [None] * len(jobs)
 
-    # The calling devices: a scanner of the congress it posts to, not revoked.
-    token_ids = {j.principal.token_id for j in jobs if j.principal is not None}
-    devices: dict[tuple[uuid.UUID, uuid.UUID], _Device] = {}
-    if token_ids:
-        rows = session.execute(DEVICES, {"tokens": list(token_ids)})
-        for token_id, congress_id, device_id, room_id, last_seen_at in rows.tuples():
-            devices[token_id, congress_id] = _Device(device_id, room_id, last_seen_at)
+    # The callers, as the authentication middleware would find them (one query for the whole group): a
+    # token that is known, not revoked and not expired, of a scanner device of the congress it posts to.
+    callers = _callers(session, jobs, moment)
     job_device: dict[int, _Device] = {}
     for n, job in enumerate(jobs):
-        device = devices.get((job.principal.token_id, job.congress_id)) if job.principal is not None else None
-        if device is None:
+        caller = callers.get(job.token)
+        if caller is None or not caller.usable:
+            outcomes[n] = NotAuthenticated("The token is unknown, revoked or expired", code="invalid_token")
+        elif caller.device is None or caller.congress_id != job.congress_id or caller.role is not Role.STEWARD:
             outcomes[n] = Forbidden("This token is not a scanner device of this congress", code="not_a_scanner")
         else:
-            job_device[n] = device
+            job_device[n] = caller.device
+    unused = {c.token_id for c in callers.values() if c.usable and _stale(c.last_used_at, moment, LAST_USED)}
+    if unused:
+        session.execute(TOKENS_USED, {"tokens": list(unused), "moment": moment})
     if not job_device:
         return [o for o in outcomes if o is not None]
 
-    stale = {
-        d.id for d in job_device.values() if d.last_seen_at is None or moment - d.last_seen_at > LAST_SEEN_RESOLUTION
-    }
+    stale = {d.id for d in job_device.values() if _stale(d.last_seen_at, moment, LAST_SEEN_RESOLUTION)}
     if stale:
         session.execute(SEEN, {"devices": list(stale), "moment": moment})
 
@@ -306,6 +333,27 @@ def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
             results=results, stored=stored, replayed=replayed, refused=len(results) - stored - replayed
         )
     return [o for o in outcomes if o is not None]
+
+
+def _stale(seen: dt.datetime | None, moment: dt.datetime, resolution: dt.timedelta) -> bool:
+    return seen is None or moment - seen > resolution
+
+
+def _callers(session: Session, jobs: Sequence[Job], moment: dt.datetime) -> dict[str, _Caller]:
+    """Token text -> what it is; a token the database does not know is absent."""
+    digests = {hash_token(j.token): j.token for j in jobs if looks_like_token(j.token)}
+    if not digests:
+        return {}
+    found: dict[str, _Caller] = {}
+    rows = session.execute(CALLERS, {"digests": list(digests)}).tuples()
+    for digest, token_id, role, revoked_at, expires_at, last_used_at, congress_id, device_id, room_id, seen in rows:
+        token = digests.get(digest)
+        if token is None or not digest_matches(digest, token):
+            continue
+        usable = revoked_at is None and (expires_at is None or expires_at > moment)
+        device = _Device(device_id, room_id, seen) if device_id is not None else None
+        found[token] = _Caller(token_id, Role(role), usable, last_used_at, congress_id, device)
+    return found
 
 
 def _refusal(

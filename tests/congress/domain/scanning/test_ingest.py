@@ -16,22 +16,16 @@ from sqlalchemy.orm import Session
 from congress.config import Settings
 from congress.db.base import metadata
 from congress.db.engine import make_sync_engine
-from congress.db.models import Person, Presence, Room, Scan, ScannerDevice
+from congress.db.models import Person, Presence, Room, Scan
 from congress.domain.scanning import ingest
 from congress.domain.scanning.ingest import Job, Outcome, ScanQueue
 from congress.domain.scanning.schemas import ScanBatch, ScanReport
-from congress.lib.errors import Forbidden
-from congress.lib.security import Principal, Role
+from congress.lib.errors import Forbidden, NotAuthenticated
+from congress.lib.security import Role
 from tests.conftest import issue_token
 from tests.factories import Api, badge_world
 
 AT = "2026-06-18T09:{minute:02d}:00+02:00"
-
-
-def device_principal(engine: Engine, device_id: str) -> Principal:
-    with Session(engine) as session:
-        token_id = session.scalars(select(ScannerDevice.token_id).where(ScannerDevice.id == uuid.UUID(device_id))).one()
-    return Principal(token_id=token_id, role=Role.STEWARD, person_id=None)
 
 
 def batch(*scans: dict[str, Any]) -> ScanBatch:
@@ -67,11 +61,11 @@ def test_scans_posted_at_once_are_written_in_one_transaction_and_each_request_an
     api: Api, clean_db: Engine, settings: Settings
 ) -> None:
     world = badge_world(api, clean_db, attendees=5)
-    principal = device_principal(clean_db, world["device"])
+    token = world["device_token"]
     cid = uuid.UUID(world["congress"])
     jobs = [
         Job(
-            principal=principal,
+            token=token,
             congress_id=cid,
             batch=batch(scan(f"door-{n:04d}", world["tokens"][person], n)),
         )
@@ -90,26 +84,30 @@ def test_scans_posted_at_once_are_written_in_one_transaction_and_each_request_an
     assert stored(clean_db) == 20
 
 
-def test_a_request_from_a_token_that_is_no_scanner_fails_alone_in_its_group(
+def test_a_request_whose_token_is_unknown_or_no_scanner_fails_alone_in_its_group(
     api: Api, clean_db: Engine, settings: Settings
 ) -> None:
     world = badge_world(api, clean_db, attendees=2)
-    good = device_principal(clean_db, world["device"])
-    stranger = Principal(token_id=uuid.uuid4(), role=Role.STEWARD, person_id=None)
+    good = world["device_token"]
+    organiser = issue_token(clean_db, Role.ORGANISER)
+    unknown = "cgr_" + "x" * 43
     cid = uuid.UUID(world["congress"])
     badge = world["tokens"][world["attendees"][0]]
 
-    def job(principal: Principal, nonce: str) -> Job:
-        return Job(principal, cid, batch(scan(nonce, badge, 5)))
+    def job(token: str, nonce: str) -> Job:
+        return Job(token, cid, batch(scan(nonce, badge, 5)))
 
     async def work(queue: ScanQueue) -> tuple[int, list[ScanReport | BaseException]]:
-        reports = await submit_all(queue, [job(good, "door-0001"), job(stranger, "door-0002"), job(good, "door-0003")])
+        jobs = [job(good, "door-0001"), job(organiser, "door-0002"), job(unknown, "door-0003"), job(good, "door-0004")]
+        reports = await submit_all(queue, jobs)
         return queue.commits, reports
 
-    commits, (first, refused, third) = run_with_queue(settings, work)
+    commits, (first, refused, unauthenticated, third) = run_with_queue(settings, work)
     assert commits == 1
     assert isinstance(refused, Forbidden)
     assert refused.code == "not_a_scanner"
+    assert isinstance(unauthenticated, NotAuthenticated)
+    assert unauthenticated.code == "invalid_token"
     assert isinstance(first, ScanReport)
     assert isinstance(third, ScanReport)
     assert (first.results[0].code, third.results[0].code) == ("ok", "already_inside")
@@ -120,7 +118,7 @@ def test_when_a_whole_group_fails_its_requests_are_written_one_by_one(
     api: Api, clean_db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world = badge_world(api, clean_db, attendees=3)
-    principal = device_principal(clean_db, world["device"])
+    token = world["device_token"]
     cid = uuid.UUID(world["congress"])
     real = ingest.apply_scans
 
@@ -131,8 +129,7 @@ def test_when_a_whole_group_fails_its_requests_are_written_one_by_one(
 
     monkeypatch.setattr(ingest, "apply_scans", fails_in_groups)
     jobs = [
-        Job(principal, cid, batch(scan(f"door-{n:04d}", world["tokens"][p], n)))
-        for n, p in enumerate(world["attendees"])
+        Job(token, cid, batch(scan(f"door-{n:04d}", world["tokens"][p], n))) for n, p in enumerate(world["attendees"])
     ]
 
     async def work(queue: ScanQueue) -> tuple[int, list[ScanReport | BaseException]]:
@@ -174,11 +171,11 @@ def _play(
             conn.execute(table.delete())
     api = Api(api.client, issue_token(engine, Role.ORGANISER))
     world = badge_world(api, engine, attendees=4)
-    principal = device_principal(engine, world["device"])
+    token = world["device_token"]
     cid = uuid.UUID(world["congress"])
     jobs = [
         Job(
-            principal,
+            token,
             cid,
             batch(
                 {
