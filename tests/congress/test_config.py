@@ -29,3 +29,11 @@ def test_port_and_public_url_follow_the_environment() -> None:
 def test_an_unknown_solve_jobs_mode_is_refused() -> None:
     with pytest.raises(ValueError, match="CONGRESS_SOLVE_JOBS"):
         settings_from_env({"CONGRESS_SOLVE_JOBS": "Process"})
+
+
+def test_database_pool_size_follows_the_environment_within_bounds() -> None:
+    assert settings_from_env({}).db_pool_size == 20
+    assert settings_from_env({"CONGRESS_DB_POOL_SIZE": "5"}).db_pool_size == 5
+    for bad in ("0", "1001"):
+        with pytest.raises(ValueError, match="CONGRESS_DB_POOL_SIZE"):
+            settings_from_env({"CONGRESS_DB_POOL_SIZE": bad})
