@@ -447,10 +447,18 @@ def test_stop_before_run_returns_cancelled() -> None:
 def test_stop_from_another_thread_returns_cancelled() -> None:
     problem = _generated(200, 50, 8, 2, 1)
     stop = threading.Event()
-    timer = threading.Timer(1.0, stop.set)
-    timer.start()
-    solution = solve(problem, OralParams(time_limit=60), stop=stop)
-    timer.cancel()
+    found = threading.Event()
+    # Another thread sets the stop once the search has a timetable; the search waits for it there, so the
+    # stop always arrives while the search runs (however fast this machine proves the optimum).
+    stopper = threading.Thread(target=lambda: found.wait(60) and stop.set())
+    stopper.start()
+
+    def on_progress(_: object) -> None:
+        found.set()
+        stop.wait(60)
+
+    solution = solve(problem, OralParams(time_limit=60), on_progress, stop=stop)
+    stopper.join()
     # A search that ignored the stop would run on to its 60 s limit and end "feasible" or "optimal".
     assert solution.status == "cancelled"
     if solution.assignments:
