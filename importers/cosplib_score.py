@@ -36,7 +36,15 @@ import msgspec
 
 from importers.cosplib import Instance, Number, Solution, time_zone
 
-__all__ = ["FAMILIES", "FamilyScore", "Score", "score"]
+__all__ = [
+    "FAMILIES",
+    "FamilyScore",
+    "Score",
+    "attendee_conflicts",
+    "score",
+    "similar_penalty",
+    "time_zone_penalties",
+]
 
 # Upstream's constants for the multi-slot check.
 _SPLIT_SUBMISSION = 10_000_000  # a multi-slot submission's slots in one (session, room) differ from what it needs
@@ -500,3 +508,29 @@ def score(instance: Instance, solution: Solution, *, earlier_conflict_rules: boo
         all_scheduled=_all_scheduled(m),
         tracks_consistent=_tracks_consistent(m),
     )
+
+
+# --- the rules' inputs, for models that optimise the score (importers.cosplib_solve) -----------------------------
+
+
+def time_zone_penalties(instance: Instance) -> list[list[int]]:
+    """[submission][session] → the time-zone penalty upstream assigns (unweighted)."""
+    return _time_zone_penalties(instance)
+
+
+def similar_penalty(instance: Instance) -> Callable[[int, int], Number]:
+    """(track index, track index) → the similar-tracks penalty upstream counts for the two (unweighted)."""
+    position = {name: i for i, name in enumerate(instance.similar_tracks)}
+    names = [track.name for track in instance.tracks]
+
+    def pair(a: int, b: int) -> Number:
+        first, second = sorted((names[a], names[b]), key=position.__getitem__)
+        return instance.similar_tracks[first][second]
+
+    return pair
+
+
+def attendee_conflicts(instance: Instance, *, earlier_conflict_rules: bool = False) -> list[set[int]]:
+    """Submission index → the submissions in attendee conflict with it, as upstream builds the lists."""
+    track_index = {track.name: i for i, track in enumerate(instance.tracks)}
+    return _conflicts(instance, track_index, earlier_rules=earlier_conflict_rules)[1]

@@ -15,12 +15,12 @@ from collections.abc import Callable
 import msgspec
 from ortools.sat.python import cp_model
 
-from solver.build import Built, build, hint
-from solver.costs import evaluate
+from solver.build import Built, build, hint, track_values
+from solver.costs import evaluate, total
 from solver.explain import explain
-from solver.greedy import greedy
+from solver.greedy import greedy, greedy_tracks
 from solver.model import Diff, Instance, Move, Params, Placement, Progress, Solution, Status
-from solver.prep import Prepared, series_pairs
+from solver.prep import Prepared, series_pairs, slot_start
 from solver.validate import validate
 
 ProgressCallback = Callable[[Progress], None]
@@ -116,6 +116,9 @@ class Engine:
             )
         if params.hint:
             start_from = list(instance.previous) or greedy(prep)
+            if built.tracks is not None:
+                start_from = [p for p in start_from if p.item not in built.tracks.block]
+                start_from += _best_greedy_tracks(prep, params, started)
             hint(built, start_from)
             budget = min(5.0, 0.25 * params.time_limit)
             _complete_hint(built, start_from, budget, params, self._active)
@@ -126,7 +129,7 @@ class Engine:
         sp.num_workers = max(1, params.workers)
         sp.random_seed = params.seed
         sp.relative_gap_limit = params.gap_limit
-        if len(built.runs) > PROBING_LIMIT:
+        if _size(built) > PROBING_LIMIT:
             # Probing a large time-indexed model costs more than it returns within a congress-sized budget.
             sp.cp_model_probing_level = 0
         watcher = _Watcher(started, on_progress)
@@ -140,7 +143,7 @@ class Engine:
         wall = round(time.monotonic() - started, 3)
 
         if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            placements = _extract(built, solver)
+            placements = sorted(_extract(built, solver) + _extract_tracks(built, solver), key=lambda p: (p.item, p.run))
             terms = evaluate(instance, placements, params.weights)
             has_objective = bool(built.objective_terms())
             objective = round(solver.objective_value) if has_objective else 0
@@ -195,12 +198,14 @@ def _complete_hint(
             continue
         copy.add(copy.get_bool_var_from_proto_index(rv.at[p.start].index) == 1)
         copy.add(copy.get_bool_var_from_proto_index(rv.rooms[cls.index].index) == 1)
+    for var, value in track_values(built, keep):
+        copy.add(copy.get_int_var_from_proto_index(var.index) == value)
     copy.clear_objective()  # type: ignore[no-untyped-call]
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, budget)
     solver.parameters.num_workers = max(1, params.workers)
     solver.parameters.random_seed = params.seed
-    if len(built.runs) > PROBING_LIMIT:
+    if _size(built) > PROBING_LIMIT:
         solver.parameters.cp_model_probing_level = 0
     if active is not None:
         active.add(solver)
@@ -215,9 +220,8 @@ def _complete_hint(
     # The placement is complete; now price it: every run fixed where it is, penalties at their cheapest.
     priced = built.model.clone()
     priced.clear_hints()  # type: ignore[no-untyped-call]
-    for rv in built.runs.values():
-        for var in [rv.start, *rv.rooms.values(), *rv.at.values()]:
-            priced.add(priced.get_int_var_from_proto_index(var.index) == values[var.index])
+    for var in _placement_vars(built):
+        priced.add(priced.get_int_var_from_proto_index(var.index) == values[var.index])
     pricing = cp_model.CpSolver()
     pricing.parameters.max_time_in_seconds = max(0.1, budget)
     pricing.parameters.num_workers = 1
@@ -233,6 +237,42 @@ def _complete_hint(
     built.model.clear_hints()  # type: ignore[no-untyped-call]
     for index, value in enumerate(values):
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+
+
+def _best_greedy_tracks(prep: Prepared, params: Params, started: float) -> list[Placement]:
+    """The cheapest of a few greedy placements of the talks (tracks largest first, then in random orders),
+    within a small share of the time limit: every talk placed first, then the lowest cost."""
+    budget = min(1.0, 0.05 * params.time_limit)
+    rounds = 0
+    best: tuple[int, int, list[Placement]] | None = None
+    while True:
+        placements = greedy_tracks(prep, None if rounds == 0 else params.seed * 1000 + rounds)
+        unplaced = len(prep.sessions.items) - len(placements)
+        cost = total(evaluate(prep.instance, placements, params.weights))
+        if best is None or (unplaced, cost) < best[:2]:
+            best = (unplaced, cost, placements)
+        rounds += 1
+        if rounds >= 50 or time.monotonic() - started > budget:
+            return best[2]
+
+
+def _size(built: Built) -> int:
+    """Runs and talks to place."""
+    return len(built.runs) + (len(built.tracks.block) if built.tracks is not None else 0)
+
+
+def _placement_vars(built: Built) -> list[cp_model.IntVar]:
+    """The variables that say where everything is (the rest only prices it)."""
+    out: list[cp_model.IntVar] = []
+    for rv in built.runs.values():
+        out += [rv.start, *rv.rooms.values(), *rv.at.values()]
+    tv = built.tracks
+    if tv is not None:
+        out += [*tv.cell.values(), *tv.load.values(), *tv.slot.values()]
+        for per_item in (tv.block, tv.room, tv.at):
+            for lits in per_item.values():
+                out += list(lits.values())
+    return out
 
 
 def solve(instance: Instance, params: Params | None = None, on_progress: ProgressCallback | None = None) -> Solution:
@@ -291,3 +331,56 @@ def diff(instance: Instance, placements: list[Placement]) -> Diff:
         people = len(item.faculty) + item.people if item is not None else 0
         moved.append(Move(item=key[0], run=key[1], before=b, after=a, people=people))
     return Diff(moved=moved, unchanged=unchanged, people_affected=sum(m.people for m in moved))
+
+
+def _extract_tracks(built: Built, solver: cp_model.CpSolver) -> list[Placement]:
+    """Track items: their block and (where the model decides it) room and slot; the others fill the cells of
+    their track in that block in order of id, and each cell is laid out from its first slot."""
+    tv = built.tracks
+    if tv is None:
+        return []
+    ses = tv.ses
+    block_of = {i: next(s for s, u in lits.items() if solver.boolean_value(u)) for i, lits in tv.block.items()}
+    room_of = {i: next(r for (_s, r), x in lits.items() if solver.boolean_value(x)) for i, lits in tv.room.items()}
+    cells: dict[tuple[int, int, int], list[int]] = defaultdict(list)
+    free: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for t, items in sorted(ses.by_track.items()):
+        for item in items:
+            s = block_of[item.id]
+            if item.id in room_of:
+                cells[(t, s, room_of[item.id])].append(item.id)
+            else:
+                free[(t, s)].append(item.id)
+    for (t, s), ids in sorted(free.items()):
+        taken = [r for r in range(len(ses.rooms)) if (t, s, r) in tv.cell and solver.boolean_value(tv.cell[(t, s, r)])]
+        if any((t, s, r) in tv.load for r in taken):
+            # Cells with a load: what the bound items leave is for the others.
+            for r in taken:
+                room_left = solver.value(tv.load[(t, s, r)])
+                room_left -= sum(built.prep.items[i].slots for i in cells.get((t, s, r), []))
+                while room_left > 0 and ids:
+                    cells[(t, s, r)].append(ids.pop(0))
+                    room_left -= 1
+        else:
+            # Only items of one slot: one for each cell first, then fill them up in turn.
+            cap = ses.blocks[s].slots
+            for r in taken:
+                if ids:
+                    cells[(t, s, r)].append(ids.pop(0))
+            for r in taken:
+                while ids and len(cells[(t, s, r)]) < cap:
+                    cells[(t, s, r)].append(ids.pop(0))
+        if ids:  # never left over when the model holds
+            cells[(t, s, taken[-1] if taken else 0)] += ids
+    out: list[Placement] = []
+    for (t, s, r), ids in sorted(cells.items()):
+        block, room = ses.blocks[s], ses.rooms[r]
+        items = [built.prep.items[i] for i in ids]
+        if t in tv.positioned:
+            slots = {i.id: solver.value(tv.slot[i.id]) for i in items}
+        else:
+            slots, j = {}, 0
+            for item in sorted(items, key=lambda i: (i.place <= 0, i.place, i.id)):
+                slots[item.id], j = j, j + item.slots
+        out += [Placement(item=i.id, run=1, room=room.id, start=slot_start(block, slots[i.id])) for i in items]
+    return out

@@ -14,6 +14,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 
+import msgspec
 from ortools.sat.python import cp_model
 
 from solver.cores import minimal_core
@@ -23,10 +24,59 @@ from solver.prep import Prepared, clock, fits, hours, overlaps_any, series_pairs
 
 def explain(instance: Instance, time_limit: float = 10.0) -> list[Explanation]:
     prep = Prepared(instance, pool_rooms=False)
+    if prep.sessions.items:
+        return _talks(prep, time_limit)
     found = _no_room(prep) + _no_start(prep) + _pins(prep) + _order(prep) + _room_hours(prep) + _person_hours(prep)
     if found:
         return _unique(found)
     return _core(prep, time_limit)
+
+
+def _talks(prep: Prepared, time_limit: float) -> list[Explanation]:
+    """Talks in tracks: one with nowhere to go, more slots needed than the blocks offer; else the rest of the
+    programme is explained on its own, and failing that the rules of talks are named together."""
+    ses, out = prep.sessions, []
+    for item in ses.items:
+        if ses.item_cells(item):
+            continue
+        track = ses.track_of(item)
+        if track is None:
+            why = f"its track {item.track} does not exist"
+        elif item.runs != 1:
+            why = "a talk in a track is given once (runs = 1)"
+        elif not any(ses.usable[s] and item.slots <= b.slots for s, b in enumerate(ses.blocks)):
+            longest = max((b.slots for s, b in enumerate(ses.blocks) if ses.usable[s]), default=0)
+            why = f"it needs {item.slots} slots and the longest usable block has {longest}"
+        elif not ses.item_blocks(item):
+            why = "no block lies inside its allowed times while its presenters and its track's chairs are free"
+        else:
+            why = "no room that fits it is open in the blocks it could be in"
+        out.append(Explanation(code="no_cell", message=f"{item.label} cannot be placed: {why}", items=[item.id]))
+    if out:
+        return out
+    offered = sum(ses.blocks[s].slots for (s, _r), ok in ses.open.items() if ok)
+    needed = sum(item.slots for item in ses.items)
+    if needed > offered:
+        return [
+            Explanation(
+                code="not_enough_slots",
+                message=f"The talks need {needed} slots but the blocks offer {offered} in the rooms open then",
+                items=[item.id for item in ses.items],
+            )
+        ]
+    if prep.ordinary:
+        rest = msgspec.structs.replace(prep.instance, items=prep.ordinary)
+        found = explain(rest, time_limit)
+        if found:
+            return found
+    return [
+        Explanation(
+            code="talks",
+            message="The talks cannot all be placed with one track per room and block, each track's talks in its "
+            "own cells, and nobody in two rooms of one block",
+            items=[item.id for item in ses.items],
+        )
+    ]
 
 
 def _unique(found: list[Explanation]) -> list[Explanation]:

@@ -7,6 +7,14 @@ is named by an integer id. Windows are half-open: ``[start, end)``.
 
 Nothing here knows about databases or HTTP; the application's adapter turns its
 rows into an :class:`Instance` and a :class:`Solution` back into assignments.
+
+Sessions made of talks (a refresher course: a block of talks on one topic) are
+described with :class:`Block` (a time window cut into equal slots, in which each
+room holds at most one track), :class:`Track` (a topic that takes whole block ×
+room cells) and items that name their ``track``: such an item fills ``slots``
+consecutive slots of one cell of its track instead of having a start of its own.
+Every cost of these concepts is data (a number in the records), so an instance
+that uses none of them is solved and priced exactly as before.
 """
 
 from __future__ import annotations
@@ -63,8 +71,23 @@ class Person(Model):
     preferred: list[Window] = []
 
 
+class TimeCost(Model):
+    """A run that starts in ``[start, end)`` costs ``cost`` (the first window that holds the start counts).
+
+    A track item is timed by its block: the block's start counts (its speakers join the session from the start).
+    """
+
+    start: int
+    end: int
+    cost: int
+
+
 class Item(Model):
-    """A programme item; a workshop run several times has ``runs`` > 1."""
+    """A programme item; a workshop run several times has ``runs`` > 1.
+
+    An item with a ``track`` is a talk given in a session of that track: it fills ``slots``
+    consecutive slots of one block × room cell the track takes (``duration`` is then not used).
+    """
 
     id: int
     title: str
@@ -82,6 +105,15 @@ class Item(Model):
     # People other than faculty who planned around this item (registrants, sign-ups).
     people: int = 0
     code: str = ""
+    # Talks in tracks (see Block and Track): the track, the slots filled, the place in the track's
+    # sequence (1, 2, …; 0: any place), and what placing it in a block or a room costs.
+    track: int | None = None
+    slots: int = 1
+    place: int = 0
+    block_costs: dict[int, int] = {}
+    room_costs: dict[int, int] = {}
+    # What starting at certain times costs (a remote presenter's night, translated from their time zone).
+    start_costs: list[TimeCost] = []
 
     @property
     def label(self) -> str:
@@ -115,6 +147,63 @@ class Placement(Model):
     start: int
 
 
+class Block(Model):
+    """A session of the programme: a window in which each room holds at most one track, cut into ``slots``
+    equal slots (slot j starts ``j * (end - start) // slots`` minutes after ``start``).
+
+    Blocks are listed in programme order, which is what "consecutive" means for a track. A block is used
+    only if it lies inside a programme day and clear of breaks.
+    """
+
+    id: int
+    start: int
+    end: int
+    slots: int
+    label: str = ""
+    # Cost of each room used in this block (a hall that must be hired or staffed).
+    room_costs: dict[int, int] = {}
+
+
+class Track(Model):
+    """A topic whose talks are given in sessions: it takes whole block × room cells and fills them with its items.
+
+    A cell the track takes holds at least one of its items. The costs are per unit: ``block_costs`` and
+    ``room_costs`` per cell taken in that block or room; ``room_change_cost`` per room used beyond the first
+    (session hopping); ``parallel_cost`` per cell beyond the first in one block; ``scattered_cost`` when the
+    blocks it uses are not consecutive; ``order_cost`` per item that has a place and is not at it, and per
+    pair of items with a place that share a slot (in parallel rooms).
+    """
+
+    id: int
+    name: str
+    # People chairing its sessions: they are in every cell the track takes.
+    chairs: list[int] = []
+    block_costs: dict[int, int] = {}
+    room_costs: dict[int, int] = {}
+    room_change_cost: int = 0
+    parallel_cost: int = 0
+    scattered_cost: int = 0
+    order_cost: int = 0
+
+
+class TrackPair(Model):
+    """Two tracks that should not run in parallel (a shared audience): ``cost`` per pair of their cells in one block."""
+
+    a: int
+    b: int
+    cost: int
+
+
+class Conflict(Model):
+    """Two track items some people want both of: ``block_cost`` when they are in one block in different rooms,
+    ``slot_cost`` per slot they both fill in one block (necessarily in different rooms)."""
+
+    a: int
+    b: int
+    block_cost: int = 0
+    slot_cost: int = 0
+
+
 class Instance(Model):
     days: list[Day]
     rooms: list[Room]
@@ -130,8 +219,13 @@ class Instance(Model):
     previous: list[Placement] = []
     # Runs start on multiples of this many minutes (counted from each day's start).
     step: int = 5
-    # Minutes a person needs between two items in different rooms.
+    # Minutes a person needs between two items in different rooms (not between two track items).
     changeover: int = 0
+    # Sessions of talks: blocks, tracks, tracks that should not run in parallel, items people want both of.
+    blocks: list[Block] = []
+    tracks: list[Track] = []
+    track_pairs: list[TrackPair] = []
+    conflicts: list[Conflict] = []
 
 
 class Weights(Model):

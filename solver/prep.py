@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from solver.model import Day, Instance, Item, Placement, Room, Window
+from solver.model import Block, Day, Instance, Item, Placement, Room, TimeCost, Track, Window
 
 
 def fits(item: Item, room: Room) -> bool:
@@ -105,6 +105,9 @@ class Prepared:
 
     def __post_init__(self) -> None:
         inst = self.instance
+        if inst.blocks:
+            # A room's cells in the blocks tell rooms apart: no pooling.
+            self.pool_rooms = False
         self.items = {i.id: i for i in inst.items}
         self.rooms = {r.id: r for r in inst.rooms}
         self.pins = {(p.item, p.run): p for p in inst.pins}
@@ -127,8 +130,17 @@ class Prepared:
         return {p.id: list(p.preferred) for p in self.instance.people if p.preferred}
 
     @cached_property
+    def ordinary(self) -> list[Item]:
+        """Items with a start of their own (not talks in a track)."""
+        return [item for item in self.instance.items if item.track is None]
+
+    @cached_property
     def runs(self) -> list[Run]:
-        return [Run(item, k) for item in self.instance.items for k in range(1, item.runs + 1)]
+        return [Run(item, k) for item in self.ordinary for k in range(1, item.runs + 1)]
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        return Sessions(self.instance)
 
     @cached_property
     def classes(self) -> list[RoomClass]:
@@ -182,7 +194,7 @@ class Prepared:
         keep (off the grid is allowed); otherwise it has no start and the explanations name the pin.
         """
         out: dict[tuple[int, int], list[int]] = {}
-        for item in self.instance.items:
+        for item in self.ordinary:
             free = self.grid_starts(item)
             for k in range(1, item.runs + 1):
                 pin = self.pins.get((item.id, k))
@@ -224,7 +236,7 @@ class Prepared:
     @cached_property
     def topics(self) -> dict[str, list[Item]]:
         by_topic: dict[str, list[Item]] = defaultdict(list)
-        for item in self.instance.items:
+        for item in self.ordinary:
             for t in sorted(set(item.topics)):
                 by_topic[t].append(item)
         return {t: items for t, items in sorted(by_topic.items()) if len(items) > 1}
@@ -239,8 +251,9 @@ class Prepared:
     def audience_pairs(self) -> dict[tuple[int, int], int]:
         """People who want both items, for every pair of items some audience wants together."""
         people: dict[tuple[int, int], int] = defaultdict(int)
+        ordinary = {item.id for item in self.ordinary}
         for group in self.instance.audiences:
-            members = sorted({i for i in group.items if i in self.items})
+            members = sorted({i for i in group.items if i in ordinary})
             for a, b in itertools.combinations(members, 2):
                 people[(a, b)] += group.size
         return dict(sorted(people.items()))
@@ -271,7 +284,7 @@ def series_chains(instance: Instance) -> list[list[Item]]:
     """Items of each series ordered by position (items without a position are left out)."""
     by_series: dict[str, list[Item]] = defaultdict(list)
     for item in instance.items:
-        if item.series is not None and item.series_position is not None:
+        if item.series is not None and item.series_position is not None and item.track is None:
             by_series[item.series].append(item)
     return [sorted(v, key=lambda i: (i.series_position or 0, i.id)) for _, v in sorted(by_series.items())]
 
@@ -285,3 +298,87 @@ def series_pairs(instance: Instance) -> list[tuple[Item, Item]]:
             for a in (i for i in chain if i.series_position == p):
                 out.extend((a, b) for b in chain if b.series_position == q)
     return out
+
+
+def start_cost(costs: list[TimeCost], start: int) -> int:
+    """The cost of starting at ``start``: the first window that holds it, else 0."""
+    return next((c.cost for c in costs if c.start <= start < c.end), 0)
+
+
+def slot_start(block: Block, slot: int) -> int:
+    """The minute at which slot ``slot`` of ``block`` starts (``slot == block.slots``: the block's end)."""
+    return block.start + slot * (block.end - block.start) // max(1, block.slots)
+
+
+class Sessions:
+    """Facts about blocks, tracks and track items, shared by the model, the warm start and the extraction.
+
+    Blocks, rooms and tracks are known by their index in the instance's lists; items by id.
+    """
+
+    def __init__(self, instance: Instance) -> None:
+        self.instance = instance
+        self.blocks = list(instance.blocks)
+        self.rooms = list(instance.rooms)
+        self.tracks = list(instance.tracks)
+        self.track_index = {t.id: k for k, t in enumerate(self.tracks)}
+        self.items = [item for item in instance.items if item.track is not None]
+        self.by_track: dict[int, list[Item]] = defaultdict(list)
+        for item in self.items:
+            if item.track in self.track_index:
+                self.by_track[self.track_index[item.track]].append(item)
+        people = {p.id: p for p in instance.people}
+        self.away = {pid: list(p.unavailable) for pid, p in people.items()}
+        self.usable = [self._usable(b) for b in self.blocks]
+        self.open = {
+            (s, r): self.usable[s] and not overlaps_any(b.start, b.end, room.unavailable)
+            for s, b in enumerate(self.blocks)
+            for r, room in enumerate(self.rooms)
+        }
+
+    def _usable(self, block: Block) -> bool:
+        inside = any(d.start <= block.start and block.end <= d.end for d in self.instance.days)
+        return (
+            inside
+            and block.slots > 0
+            and block.end > block.start
+            and not overlaps_any(block.start, block.end, self.instance.breaks)
+        )
+
+    def person_free(self, pid: int, block: Block) -> bool:
+        return not overlaps_any(block.start, block.end, self.away.get(pid, []))
+
+    def item_blocks(self, item: Item) -> list[int]:
+        """Blocks the item may be in: long enough, usable, inside its windows, its faculty (and chairs) free."""
+        track = self.track_of(item)
+        if track is None or item.runs != 1 or item.slots < 1:
+            return []
+        people = [*item.faculty, *track.chairs]
+        return [
+            s
+            for s, b in enumerate(self.blocks)
+            if self.usable[s]
+            and item.slots <= b.slots
+            and (not item.windows or any(w.contains(b.start, b.end) for w in item.windows))
+            and all(self.person_free(pid, b) for pid in people)
+        ]
+
+    def item_rooms(self, item: Item) -> list[int]:
+        return [r for r, room in enumerate(self.rooms) if fits(item, room)]
+
+    def item_cells(self, item: Item) -> list[tuple[int, int]]:
+        rooms = self.item_rooms(item)
+        return [(s, r) for s in self.item_blocks(item) for r in rooms if self.open[(s, r)]]
+
+    def track_of(self, item: Item) -> Track | None:
+        k = self.track_index.get(item.track) if item.track is not None else None
+        return self.tracks[k] if k is not None else None
+
+    def locate(self, minute: int) -> tuple[int, int] | None:
+        """(block, slot) of a minute that is a slot's start, or None."""
+        for s, b in enumerate(self.blocks):
+            if b.start <= minute < b.end:
+                for j in range(b.slots):
+                    if slot_start(b, j) == minute:
+                        return s, j
+        return None

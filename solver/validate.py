@@ -16,6 +16,15 @@ How odd input is treated:
 * When a run is placed more than once (``duplicate_run``), the placement in a
   known room with the earliest ``(start, room)`` is checked and the others are
   ignored, so the result does not depend on the order of ``placements``.
+
+Talks in tracks (items with a ``track``) are checked against the blocks: each
+starts at a slot of a block and fills ``slots`` slots of it (``off_slot``,
+``past_block``), its track exists (``unknown_track``), a block × room cell holds
+the items of one track only (``cell_shared``), and nobody is in two rooms of
+one block, presenting or chairing (``person_rooms``). Their minutes (from the
+slot's start to the end of their last slot) are checked like any run's, except
+that no changeover is asked for between two talks; precedences and pins do not
+apply to talks (their order is their place in the track).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from solver.model import Day, Instance, Item, Person, Placement, Room, Violation, Window
+from solver.model import Block, Day, Instance, Item, Person, Placement, Room, Violation, Window
 
 MINUTES_PER_DAY = 24 * 60
 
@@ -37,10 +46,10 @@ class _Run:
     run: int
     room: Room
     start: int
-
-    @property
-    def end(self) -> int:
-        return self.start + self.item.duration
+    end: int
+    # For a talk in a track: the block and the first slot it fills (None when it is not at a slot).
+    block: int | None = None
+    slot: int | None = None
 
     def overlaps(self, other: _Run) -> bool:
         return self.start < other.end and other.start < self.end
@@ -80,6 +89,7 @@ class _Validator:
         self.check_precedences(runs)
         self.check_series(runs)
         self.check_pins(placements)
+        self.check_tracks(runs)
         return sorted(self.violations, key=lambda v: (v.code, v.items, v.message))
 
     def check_references_and_counts(self, placements: Sequence[Placement]) -> list[_Run]:
@@ -126,8 +136,20 @@ class _Validator:
                 known = [p for p in found if p.room in self.rooms]
                 if known:
                     chosen = min(known, key=lambda p: (p.start, p.room))
-                    runs.append(_Run(item=item, run=number, room=self.rooms[chosen.room], start=chosen.start))
+                    runs.append(self.make_run(item, number, self.rooms[chosen.room], chosen.start))
         return runs
+
+    def make_run(self, item: Item, number: int, room: Room, start: int) -> _Run:
+        if item.track is None:
+            return _Run(item=item, run=number, room=room, start=start, end=start + item.duration)
+        for index, block in enumerate(self.instance.blocks):
+            if block.start <= start < block.end:
+                starts = [_slot_start(block, j) for j in range(block.slots)]
+                if start in starts:
+                    slot = starts.index(start)
+                    end = _slot_start(block, min(block.slots, slot + max(1, item.slots)))
+                    return _Run(item=item, run=number, room=room, start=start, end=end, block=index, slot=slot)
+        return _Run(item=item, run=number, room=room, start=start, end=start + 1)
 
     def check_room_fit(self, run: _Run) -> None:
         item, room = run.item, run.room
@@ -154,12 +176,32 @@ class _Validator:
         if day is None:
             self.add("outside_day", f"{self.name(run)} ({self.span(run)}) is not within a programme day", [run.item.id])
             return
+        if run.item.track is not None:
+            self.check_slot(run)
+            return
         step = self.instance.step
         if step > 0 and (run.item.id, run.run) not in self.pinned and (run.start - day.start) % step != 0:
             self.add(
                 "off_grid",
                 f"{self.name(run)} starts at {self.time(run.start)}, which is not a multiple of {step} minutes "
                 f"after the day's start at {self.time(day.start)}",
+                [run.item.id],
+            )
+
+    def check_slot(self, run: _Run) -> None:
+        if run.block is None or run.slot is None:
+            self.add(
+                "off_slot",
+                f"{self.name(run)} starts at {self.time(run.start)}, which is not the start of a slot of a block",
+                [run.item.id],
+            )
+            return
+        block = self.instance.blocks[run.block]
+        if run.slot + run.item.slots > block.slots:
+            self.add(
+                "past_block",
+                f"{self.name(run)} needs {_plural(run.item.slots, 'slot')} from slot {run.slot + 1} of "
+                f"{self.block_name(run.block)}, which has {_plural(block.slots, 'slot')}",
                 [run.item.id],
             )
 
@@ -238,7 +280,8 @@ class _Validator:
                     )
                     continue
                 gap = max(b.start - a.end, a.start - b.end)
-                if a.room.id != b.room.id and gap < changeover:
+                talks = a.item.track is not None and b.item.track is not None
+                if a.room.id != b.room.id and gap < changeover and not talks:
                     first, second = (a, b) if a.end <= b.start else (b, a)
                     self.add(
                         "changeover",
@@ -265,8 +308,8 @@ class _Validator:
         by_item = _runs_by_item(runs)
         for rule in self.instance.precedences:
             before, after = self.items.get(rule.before), self.items.get(rule.after)
-            if before is None or after is None:
-                continue
+            if before is None or after is None or before.track is not None or after.track is not None:
+                continue  # talks are ordered by their place in the track
             placed_before, placed_after = by_item.get(before.id, {}), by_item.get(after.id, {})
             if before.runs == after.runs:
                 pairs = [(placed_before[k], placed_after[k]) for k in placed_before if k in placed_after]
@@ -307,8 +350,9 @@ class _Validator:
     def check_pins(self, placements: Sequence[Placement]) -> None:
         present = {_placement_key(p) for p in placements}
         for pin in sorted({_placement_key(p) for p in self.instance.pins}):
-            if pin in present:
-                continue
+            pinned = self.items.get(pin[0])
+            if pin in present or (pinned is not None and pinned.track is not None):
+                continue  # talks are not pinned
             item_id, number, room_id, start = pin
             item = self.items.get(item_id)
             name = self.run_name(item, number) if item is not None else f"item {item_id} (run {number})"
@@ -320,6 +364,49 @@ class _Validator:
                 [item_id],
             )
 
+    def check_tracks(self, runs: list[_Run]) -> None:
+        """Talks: a known track, one track per cell, nobody in two rooms of one block."""
+        tracks = {track.id: track for track in self.instance.tracks}
+        cells: dict[tuple[int, int], dict[int, list[int]]] = defaultdict(lambda: defaultdict(list))
+        where: dict[tuple[int, int], dict[int, list[str]]] = defaultdict(lambda: defaultdict(list))
+        for run in runs:
+            if run.item.track is None:
+                continue
+            if run.item.track not in tracks:
+                self.add(
+                    "unknown_track",
+                    f"{self.name(run)} belongs to track {run.item.track}, which does not exist",
+                    [run.item.id],
+                )
+                continue
+            if run.block is None:
+                continue
+            cells[(run.block, run.room.id)][run.item.track].append(run.item.id)
+            for person_id in _unique(run.item.faculty):
+                where[(person_id, run.block)][run.room.id].append(f"presents {run.item.label}")
+        for (block, room_id), by_track in sorted(cells.items()):
+            if len(by_track) > 1:
+                names = " and ".join(f"'{tracks[t].name}'" for t in sorted(by_track))
+                self.add(
+                    "cell_shared",
+                    f"{self.room_name(room_id)} holds talks of {names} in {self.block_name(block)}",
+                    sorted(i for ids in by_track.values() for i in ids),
+                )
+            for t in by_track:
+                for person_id in _unique(tracks[t].chairs):
+                    where[(person_id, block)][room_id].append(f"chairs '{tracks[t].name}'")
+        for (person_id, block), rooms in sorted(where.items()):
+            if len(rooms) > 1:
+                doing = "; ".join(
+                    f"in {self.room_name(room_id)} {', '.join(sorted(set(what)))}"
+                    for room_id, what in sorted(rooms.items())
+                )
+                self.add(
+                    "person_rooms",
+                    f"{self.person_name(person_id)} is in {len(rooms)} rooms in {self.block_name(block)}: {doing}",
+                    [],
+                )
+
     # -- wording ---------------------------------------------------------------------------------
 
     def add(self, code: str, message: str, items: list[int]) -> None:
@@ -330,6 +417,10 @@ class _Validator:
 
     def name(self, run: _Run) -> str:
         return self.run_name(run.item, run.run)
+
+    def block_name(self, index: int) -> str:
+        block = self.instance.blocks[index]
+        return f"block {block.label or block.id} ({self.interval(block.start, block.end)})"
 
     def room_name(self, room_id: int) -> str:
         room = self.rooms.get(room_id)
@@ -367,6 +458,10 @@ class _Validator:
 
     def where(self, placement: Placement) -> str:
         return f"{self.time(placement.start)} in {self.room_name(placement.room)}"
+
+
+def _slot_start(block: Block, slot: int) -> int:
+    return block.start + slot * (block.end - block.start) // max(1, block.slots)
 
 
 def _clock(minutes: int) -> str:

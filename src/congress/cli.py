@@ -743,5 +743,123 @@ def demo(bundle_path: Path, serve_after: bool, time_limit: float) -> None:
         _serve(None, None, 1)
 
 
+# --- CoSPLib benchmark instances ----------------------------------------------------------------------------------
+
+
+@main.group()
+def cosplib() -> None:
+    """Solve and score CoSPLib conference-scheduling workbooks (docs/cosplib.md)."""
+
+
+def _cosplib_problems(problems: list[Any]) -> None:
+    """Print every problem of a workbook (file, sheet, row, column) and stop with exit code 1."""
+    for problem in problems:
+        where = ", ".join(
+            part
+            for part in (
+                problem.file,
+                problem.sheet and f"sheet {problem.sheet}",
+                problem.row and f"row {problem.row}",
+                problem.column and f"column {problem.column!r}",
+            )
+            if part
+        )
+        console.print(f"[red]{where}[/red] ({problem.code}): {problem.message}", highlight=False, soft_wrap=True)
+    raise SystemExit(1)
+
+
+def _cosplib_instance(path: Path) -> Any:
+    from importers.cosplib import read_instance
+
+    parsed = read_instance(path.read_bytes(), path.name)
+    if parsed.instance is None:
+        _cosplib_problems(parsed.problems)
+    return parsed.instance
+
+
+def _cosplib_print_score(score: Any) -> None:
+    """Every family (upstream's name, weight, violations, weighted value) and the total, on standard output."""
+    out = Console(highlight=False, soft_wrap=True, width=110)
+    table = Table(title="score (upstream's checker)", title_justify="left")
+    for column in ("family", "weight", "violations", "value"):
+        table.add_column(column, justify="left" if column == "family" else "right")
+    for family in score.families:
+        weight = "-" if family.weight is None else str(family.weight)
+        value = f"{family.value:,}" if family.counted else "not counted"
+        table.add_row(family.name, weight, f"{family.violations:,}", value)
+    out.print(table)
+    out.print(f"total {score.total:,}")
+    if not score.all_scheduled:
+        out.print("not every submission is scheduled in as many time slots as it needs")
+    if not score.tracks_consistent:
+        out.print("some submissions are not in a room of their own track")
+
+
+@cosplib.command("score")
+@click.argument("instance_file", metavar="INSTANCE.xlsx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.argument("solution_file", metavar="SOLUTION.xlsx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+def cosplib_score(instance_file: Path, solution_file: Path) -> None:
+    """Score a schedule as upstream's checker does: every family and the total."""
+    from importers.cosplib import read_solution
+    from importers.cosplib_score import score
+
+    instance = _cosplib_instance(instance_file)
+    parsed = read_solution(solution_file.read_bytes(), solution_file.name, instance)
+    if parsed.solution is None:
+        _cosplib_problems(parsed.problems)
+        return
+    _cosplib_print_score(score(instance, parsed.solution))
+
+
+@cosplib.command("solve")
+@click.argument("instance_file", metavar="INSTANCE.xlsx", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--time-limit", type=click.FloatRange(1, 3600), required=True, help="Seconds")
+@click.option("--seed", type=click.IntRange(0, 2**31 - 1), default=0, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 16), default=2, show_default=True)
+@click.option(
+    "--out",
+    "out_file",
+    metavar="SOLUTION.xlsx",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Where to write the schedule (sheet 'sol')",
+)
+def cosplib_solve(instance_file: Path, time_limit: float, seed: int, workers: int, out_file: Path) -> None:
+    """Schedule every submission with the programme engine, write the schedule and print its score."""
+    from importers.cosplib import read_solution, write_solution
+    from importers.cosplib_score import score
+    from importers.cosplib_solve import solve as solve_cosplib
+
+    instance = _cosplib_instance(instance_file)
+    with Live(console=console, refresh_per_second=4, transient=True) as live:
+        solved = solve_cosplib(
+            instance,
+            time_limit=time_limit,
+            seed=seed,
+            workers=workers,
+            on_progress=lambda p: live.update(_progress_line(msgspec.to_builtins(p), time_limit)),
+        )
+    if solved is None:
+        raise click.ClickException(f"no schedule found for {instance_file.name} within {time_limit:g} s")
+    data = write_solution(instance, solved.solution)
+    out_file.write_bytes(data)
+    # The score printed is the checker's score of the workbook written, read back.
+    written = read_solution(data, out_file.name, instance)
+    if written.solution is None:
+        _cosplib_problems(written.problems)
+        return
+    result = score(instance, written.solution)
+    engine = solved.engine
+    console.print(
+        f"{instance_file.name}: {engine.status} · first schedule after {engine.first_feasible} s · "
+        f"{engine.solutions} schedules · {engine.wall_time} s in all · written to {out_file}",
+        highlight=False,
+        soft_wrap=True,
+    )
+    _cosplib_print_score(result)
+    if not result.all_scheduled:
+        raise SystemExit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

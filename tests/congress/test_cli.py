@@ -556,3 +556,85 @@ def test_scans_purge_keeps_certificates_byte_identical_and_verifiable(
     assert me.client.get(f"/api/congresses/{cid}/cme/certificate.pdf", headers=me.headers).content == before
     check = api.client.get(f"/api/certificates/{statement['certificate_code']}").json()
     assert (check["name"], check["credits"]) == ("Attendee 01", "1.00")
+
+
+# -- CoSPLib workbooks -----------------------------------------------------------------------------
+
+
+COSPLIB = Path(__file__).resolve().parent.parent / "data" / "cosplib"
+
+
+def _total(output: str) -> str:
+    return next(line for line in output.splitlines() if line.startswith("total ")).removeprefix("total ")
+
+
+def test_cosplib_solve_writes_a_schedule_and_prints_the_checkers_score_of_it(tmp_path: Path) -> None:
+    from importers.cosplib import read_instance, read_solution
+    from importers.cosplib_score import score
+
+    out = tmp_path / "N2OR-ours.xlsx"
+    instance_file = COSPLIB / "instances" / "N2OR.xlsx"
+    args = ["cosplib", "solve", str(instance_file), "--time-limit", "5", "--seed", "1", "--workers", "2"]
+    result = CliRunner().invoke(main, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Submissions_Sessions|Penalty" in result.stdout
+    instance = read_instance(instance_file.read_bytes(), instance_file.name).instance
+    assert instance is not None
+    written = read_solution(out.read_bytes(), out.name, instance).solution
+    assert written is not None
+    checked = score(instance, written)
+    assert checked.all_scheduled
+    assert _total(result.stdout) == f"{checked.total:,}"
+    # The score command agrees.
+    again = CliRunner().invoke(main, ["cosplib", "score", str(instance_file), str(out)])
+    assert again.exit_code == 0, again.output
+    assert _total(again.stdout) == f"{checked.total:,}"
+
+
+def test_cosplib_score_prints_every_family_and_the_total() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "cosplib",
+            "score",
+            str(COSPLIB / "instances" / "GECCO20.xlsx"),
+            str(COSPLIB / "reference-solutions" / "GECCO20-exact.xlsx"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for family in ("Tracks_Sessions|Penalty", "Similar Tracks", "Consecutive tracks", "Submissions order"):
+        assert family in result.stdout
+    assert _total(result.stdout) == "6,298"
+
+
+def test_cosplib_a_malformed_workbook_is_refused_naming_sheet_row_and_column(tmp_path: Path) -> None:
+    book = openpyxl.load_workbook(COSPLIB / "instances" / "N2OR.xlsx")
+    sheet = book["submissions"]
+    assert sheet.cell(row=1, column=3).value == "Required Timeslots"
+    sheet.cell(row=3, column=3).value = "two"
+    broken = tmp_path / "broken.xlsx"
+    book.save(broken)
+    out = tmp_path / "never.xlsx"
+    result = CliRunner().invoke(main, ["cosplib", "solve", str(broken), "--time-limit", "5", "--out", str(out)])
+    assert result.exit_code == 1
+    assert "broken.xlsx, sheet submissions, row 3, column 'Required Timeslots'" in result.output
+    assert not out.exists()
+    scored = CliRunner().invoke(
+        main, ["cosplib", "score", str(broken), str(COSPLIB / "reference-solutions" / "N2OR-exact.xlsx")]
+    )
+    assert scored.exit_code == 1
+    assert "sheet submissions, row 3" in scored.output
+
+
+def test_cosplib_score_refuses_a_schedule_of_another_instance() -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "cosplib",
+            "score",
+            str(COSPLIB / "instances" / "N2OR.xlsx"),
+            str(COSPLIB / "reference-solutions" / "GECCO20-exact.xlsx"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert "GECCO20-exact.xlsx, sheet sol" in result.output
