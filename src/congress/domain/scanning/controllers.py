@@ -38,27 +38,33 @@ def provide_scan_queue(state: State) -> ScanQueue:
 class ScannerController(Controller):
     path = "/api/congresses/{congress_id:uuid}"
     tags = ["Scanning"]
-    dependencies = {"scans": service(ScanService), "scan_queue": Provide(provide_scan_queue, sync_to_thread=False)}
+    dependencies = {
+        "scan_service": service(ScanService),
+        "scan_queue": Provide(provide_scan_queue, sync_to_thread=False),
+    }
 
     @http.post("/scanners", access=http.ORGANISER, summary="Register a scanner device; its token is shown once")
     async def create_scanner(
-        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], data: JSONBody[DeviceCreate]
+        self, scan_service: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], data: JSONBody[DeviceCreate]
     ) -> DeviceCreated:
-        return await scans.create_device(congress_id, data)
+        return await scan_service.create_device(congress_id, data)
 
     @http.get("/scanners", access=http.ORGANISER, summary="Scanner devices and when they were last seen")
     async def list_scanners(
-        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
+        self, scan_service: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
     ) -> list[DeviceRead]:
-        return await scans.devices(congress_id)
+        return await scan_service.devices(congress_id)
 
     @http.delete(
         "/scanners/{device_id:uuid}", access=http.ORGANISER, summary="Revoke a scanner device (cut off at once)"
     )
     async def revoke_scanner(
-        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID], device_id: FromPath[uuid.UUID]
+        self,
+        scan_service: NamedDependency[ScanService],
+        congress_id: FromPath[uuid.UUID],
+        device_id: FromPath[uuid.UUID],
     ) -> None:
-        await scans.revoke_device(congress_id, device_id)
+        await scan_service.revoke_device(congress_id, device_id)
 
     @http.get(
         "/scanner-bundle",
@@ -66,9 +72,9 @@ class ScannerController(Controller):
         summary="For a scanner: public keys, revocation list, rooms and released programme, to work offline",
     )
     async def scanner_bundle(
-        self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
+        self, scan_service: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
     ) -> OfflineBundle:
-        return await scans.offline(congress_id)
+        return await scan_service.offline(congress_id)
 
     @http.post(
         "/scans",
@@ -91,5 +97,7 @@ class ScannerController(Controller):
         return await scan_queue.submit(Job(token=token, congress_id=congress_id, batch=data))
 
     @http.get("/occupancy", access=DEVICES_AND_ORGANISERS, summary="How many people are in each room now")
-    async def occupancy(self, scans: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]) -> Occupancy:
-        return await scans.occupancy(congress_id)
+    async def occupancy(
+        self, scan_service: NamedDependency[ScanService], congress_id: FromPath[uuid.UUID]
+    ) -> Occupancy:
+        return await scan_service.occupancy(congress_id)
