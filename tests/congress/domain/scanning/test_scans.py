@@ -206,3 +206,11 @@ def test_scan_times_at_the_ends_of_the_calendar_are_clock_skew_not_errors(api: A
     times = ["0001-01-01T00:30:00+01:00", "9999-12-31T23:30:00-01:00", "2026-06-18T09:00:00"]
     scans = [{"nonce": f"edge-time-{n:04d}", "badge": token, "scanned_at": at} for n, at in enumerate(times)]
     assert [r["code"] for r in post(api, world, scans)["results"]] == ["clock_skew"] * 3
+
+
+def test_an_empty_batch_is_the_clients_mistake_not_a_server_error(api: Api, clean_db: Engine) -> None:
+    world = badge_world(api, clean_db, attendees=1)
+    problem = post(api, world, [], status=400)
+    assert problem["code"] == "invalid_request"
+    assert problem["errors"][0]["field"] == "scans"
+    assert stored(clean_db) == 0
