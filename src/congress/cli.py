@@ -9,7 +9,7 @@ import signal
 import sys
 import threading
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -503,8 +503,9 @@ def import_file(
         raise SystemExit(1)
 
 
-def _print_import(report: ImportReport) -> None:
-    for problem in report.problems:
+def _print_problems(problems: Sequence[Any]) -> None:
+    """Every problem of a file: where (file, sheet, row, column), its code and its sentence."""
+    for problem in problems:
         where = ", ".join(
             part
             for part in (
@@ -516,6 +517,10 @@ def _print_import(report: ImportReport) -> None:
             if part
         )
         console.print(f"[red]{where}[/red] ({problem.code}): {problem.message}", highlight=False, soft_wrap=True)
+
+
+def _print_import(report: ImportReport) -> None:
+    _print_problems(report.problems)
     table = Table(title=f"{report.file} ({report.read_as}, {report.rows} rows)")
     for column in ("", "created", "updated", "unchanged", "deleted"):
         table.add_column(column, justify="right" if column else "left")
@@ -753,18 +758,7 @@ def cosplib() -> None:
 
 def _cosplib_problems(problems: list[Any]) -> None:
     """Print every problem of a workbook (file, sheet, row, column) and stop with exit code 1."""
-    for problem in problems:
-        where = ", ".join(
-            part
-            for part in (
-                problem.file,
-                problem.sheet and f"sheet {problem.sheet}",
-                problem.row and f"row {problem.row}",
-                problem.column and f"column {problem.column!r}",
-            )
-            if part
-        )
-        console.print(f"[red]{where}[/red] ({problem.code}): {problem.message}", highlight=False, soft_wrap=True)
+    _print_problems(problems)
     raise SystemExit(1)
 
 
