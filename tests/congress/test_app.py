@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from litestar.testing import TestClient
@@ -21,3 +22,12 @@ def test_health_reports_unmigrated_database(tmp_path: Path) -> None:
     with TestClient(create_app(settings)) as client:
         body = client.get("/health").json()
     assert body == {"status": "degraded", "database": "unmigrated", "version": congress.__version__}
+
+
+def test_the_server_keeps_what_lives_from_startup_out_of_full_collections_until_shutdown(tmp_path: Path) -> None:
+    settings = settings_from_env({"CONGRESS_DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}"})
+    app = create_app(settings)
+    assert gc.get_freeze_count() == 0
+    with TestClient(app):
+        assert gc.get_freeze_count() > 0
+    assert gc.get_freeze_count() == 0

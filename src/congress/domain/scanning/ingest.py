@@ -28,10 +28,9 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import Table, and_, bindparam, select, update
+from sqlalchemy import Connection, Table, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 from congress.db.models import ApiToken, Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
@@ -66,63 +65,73 @@ LAST_USED = dt.timedelta(minutes=5)
 # Scans written in one group transaction (a job is never split; one job holds at most 1,000 scans).
 GROUP_SCANS = 4000
 
+# Signature checks remembered (about 0.5 kB each), enough for every badge of a large congress.
+VERDICTS = 32_768
+
 # Where the application keeps its ScanQueue (app.state).
 SCAN_QUEUE_KEY = "scan_queue"
 
+TOKEN = cast(Table, ApiToken.__table__)
+DEVICE = cast(Table, ScannerDevice.__table__)
+CONGRESS = cast(Table, Congress.__table__)
+KEY = cast(Table, BadgeKey.__table__)
+ROOM = cast(Table, Room.__table__)
+BADGE = cast(Table, Badge.__table__)
+REGISTRATION = cast(Table, Registration.__table__)
 SCAN = cast(Table, Scan.__table__)
 PRESENCE = cast(Table, Presence.__table__)
 
-# The statements, built once (building and keying a statement costs more than running it here).
+# The statements, built once and on the tables rather than the mapped classes: building and keying a
+# statement, and the ORM's handling of a result, cost more than running the statement here.
 CALLERS = (
     select(
-        ApiToken.digest,
-        ApiToken.id,
-        ApiToken.role,
-        ApiToken.revoked_at,
-        ApiToken.expires_at,
-        ApiToken.last_used_at,
-        ScannerDevice.congress_id,
-        ScannerDevice.id,
-        ScannerDevice.room_id,
-        ScannerDevice.last_seen_at,
+        TOKEN.c.digest,
+        TOKEN.c.id,
+        TOKEN.c.role,
+        TOKEN.c.revoked_at,
+        TOKEN.c.expires_at,
+        TOKEN.c.last_used_at,
+        DEVICE.c.congress_id,
+        DEVICE.c.id,
+        DEVICE.c.room_id,
+        DEVICE.c.last_seen_at,
     )
-    .select_from(ApiToken)
-    .outerjoin(ScannerDevice, and_(ScannerDevice.token_id == ApiToken.id, ScannerDevice.revoked_at.is_(None)))
-    .where(ApiToken.digest.in_(bindparam("digests", expanding=True)))
+    .select_from(TOKEN)
+    .outerjoin(DEVICE, and_(DEVICE.c.token_id == TOKEN.c.id, DEVICE.c.revoked_at.is_(None)))
+    .where(TOKEN.c.digest.in_(bindparam("digests", expanding=True)))
 )
 TOKENS_USED = (
-    update(ApiToken)
-    .where(ApiToken.id.in_(bindparam("tokens", expanding=True)))
-    .values(last_used_at=bindparam("moment"))
+    update(TOKEN).where(TOKEN.c.id.in_(bindparam("tokens", expanding=True))).values(last_used_at=bindparam("moment"))
 )
 SEEN = (
-    update(ScannerDevice)
-    .where(ScannerDevice.id.in_(bindparam("devices", expanding=True)))
-    .values(last_seen_at=bindparam("moment"))
+    update(DEVICE).where(DEVICE.c.id.in_(bindparam("devices", expanding=True))).values(last_seen_at=bindparam("moment"))
 )
-CONGRESSES = select(Congress.id, Congress.time_zone, Congress.first_day, Congress.last_day).where(
-    Congress.id.in_(bindparam("congresses", expanding=True))
+CONGRESSES = select(CONGRESS.c.id, CONGRESS.c.time_zone, CONGRESS.c.first_day, CONGRESS.c.last_day).where(
+    CONGRESS.c.id.in_(bindparam("congresses", expanding=True))
 )
-KEYS = select(BadgeKey.congress_id, BadgeKey.kid, BadgeKey.public_key).where(
-    BadgeKey.congress_id.in_(bindparam("congresses", expanding=True)), BadgeKey.retired_at.is_(None)
+KEYS = (
+    select(KEY.c.congress_id, KEY.c.kid, KEY.c.public_key)
+    .where(KEY.c.congress_id.in_(bindparam("congresses", expanding=True)), KEY.c.retired_at.is_(None))
+    .order_by(KEY.c.congress_id, KEY.c.kid)
 )
-ROOMS = select(Room.id, Room.congress_id).where(Room.id.in_(bindparam("rooms", expanding=True)))
+ROOMS = select(ROOM.c.id, ROOM.c.congress_id).where(ROOM.c.id.in_(bindparam("rooms", expanding=True)))
 BADGES = (
-    select(Badge.id, Badge.congress_id, Registration.person_id, Badge.revoked_at, Registration.status)
-    .join(Registration, Registration.id == Badge.registration_id)
-    .where(Badge.id.in_(bindparam("badges", expanding=True)))
+    select(BADGE.c.id, BADGE.c.congress_id, REGISTRATION.c.person_id, BADGE.c.revoked_at, REGISTRATION.c.status)
+    .join(REGISTRATION, REGISTRATION.c.id == BADGE.c.registration_id)
+    .where(BADGE.c.id.in_(bindparam("badges", expanding=True)))
 )
 PRESENCE_FOR_UPDATE = (
-    select(Presence.id, Presence.congress_id, Presence.person_id, Presence.room_id, Presence.last_scan_at)
+    select(PRESENCE.c.id, PRESENCE.c.congress_id, PRESENCE.c.person_id, PRESENCE.c.room_id, PRESENCE.c.last_scan_at)
     .where(
-        Presence.person_id.in_(bindparam("people", expanding=True)),
-        Presence.congress_id.in_(bindparam("congresses", expanding=True)),
+        PRESENCE.c.person_id.in_(bindparam("people", expanding=True)),
+        PRESENCE.c.congress_id.in_(bindparam("congresses", expanding=True)),
     )
-    .order_by(Presence.congress_id, Presence.person_id)
+    .order_by(PRESENCE.c.congress_id, PRESENCE.c.person_id)
     .with_for_update()
 )
-REPLAYS = select(Scan.device_id, Scan.nonce, Scan.outcome, Scan.room_id).where(
-    Scan.device_id.in_(bindparam("devices", expanding=True)), Scan.nonce.in_(bindparam("nonces", expanding=True))
+# By the exact (device, nonce) pairs, so that the unique index answers it, however many scans a device has sent.
+REPLAYS = select(SCAN.c.device_id, SCAN.c.nonce, SCAN.c.outcome, SCAN.c.room_id).where(
+    tuple_(SCAN.c.device_id, SCAN.c.nonce).in_(bindparam("pairs", expanding=True))
 )
 PRESENCE_UPDATE = (
     update(PRESENCE)
@@ -131,14 +140,44 @@ PRESENCE_UPDATE = (
 )
 
 
+def _insert_ignore(table: Table, *keys: str) -> dict[str, Executable]:
+    """INSERT … ON CONFLICT (keys) DO NOTHING, by dialect name."""
+    return {
+        "postgresql": postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys)),
+        "sqlite": sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys)),
+    }
+
+
+PRESENCE_INSERT = _insert_ignore(PRESENCE, "congress_id", "person_id")
+SCAN_INSERT = _insert_ignore(SCAN, "device_id", "nonce")
+
+
 def now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@dataclass(frozen=True, slots=True, eq=False)
+class KeyRing:
+    """The keys that verify a congress's badges now. Compared by identity: ``key_ring`` gives the same ring
+    for the same keys, and a new ring once a key is added or retired."""
+
+    congress_id: uuid.UUID
+    keys: dict[str, Ed25519PublicKey]
+
+
 @functools.lru_cache(maxsize=256)
-def public_key(raw: bytes) -> Ed25519PublicKey:
-    """A parsed public key, cached by its bytes (public keys are not secret; retired keys are simply not asked for)."""
-    return tokens.public_from_bytes(raw)
+def key_ring(congress_id: uuid.UUID, raw_keys: tuple[tuple[str, bytes], ...]) -> KeyRing:
+    """The ring of a congress's active keys, given as sorted (kid, raw public key) pairs."""
+    return KeyRing(congress_id, {kid: tokens.public_from_bytes(raw) for kid, raw in raw_keys})
+
+
+@functools.lru_cache(maxsize=VERDICTS)
+def signature_verdict(ring: KeyRing, text: str) -> tokens.Verdict:
+    """The signature check of a scanned text against a ring, remembered: a badge is scanned at many doors,
+    and its signature is checked once while the ring is unchanged (a retired key makes a new ring, so what
+    it signed is checked again, and refused). Revocation and registration are read from the database for
+    every scan, never remembered here."""
+    return tokens.verify_badge(text, ring.keys, ring.congress_id, ())
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,20 +267,14 @@ def _scan_time(scan: ScanIn, moment: dt.datetime, span: _Window) -> dt.datetime 
     return scanned_at
 
 
-def _insert_ignore(session: Session, table: Table, keys: Sequence[str]) -> Executable:
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-    return sqlite.insert(table).on_conflict_do_nothing(index_elements=list(keys))
-
-
-def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
-    """Check, store and answer the scans of ``jobs`` in the session's transaction (the caller commits)."""
+def apply_scans(conn: Connection, jobs: Sequence[Job]) -> list[Outcome]:
+    """Check, store and answer the scans of ``jobs`` in the connection's transaction (the caller commits)."""
     moment = now()
     outcomes: list[Outcome | None] = [None] * len(jobs)
 
     # The callers, as the authentication middleware would find them (one query for the whole group): a
     # token that is known, not revoked and not expired, of a scanner device of the congress it posts to.
-    callers = _callers(session, jobs, moment)
+    callers = _callers(conn, jobs, moment)
     job_device: dict[int, _Device] = {}
     for n, job in enumerate(jobs):
         caller = callers.get(job.token)
@@ -253,41 +286,38 @@ def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
             job_device[n] = caller.device
     unused = {c.token_id for c in callers.values() if c.usable and _stale(c.last_used_at, moment, LAST_USED)}
     if unused:
-        session.execute(TOKENS_USED, {"tokens": list(unused), "moment": moment})
+        conn.execute(TOKENS_USED, {"tokens": list(unused), "moment": moment})
     if not job_device:
         return [o for o in outcomes if o is not None]
 
     stale = {d.id for d in job_device.values() if _stale(d.last_seen_at, moment, LAST_SEEN_RESOLUTION)}
     if stale:
-        session.execute(SEEN, {"devices": list(stale), "moment": moment})
+        conn.execute(SEEN, {"devices": list(stale), "moment": moment})
 
     congress_ids = {jobs[n].congress_id for n in job_device}
     windows: dict[uuid.UUID, _Window] = {}
     for congress_id, time_zone, first_day, last_day in (
-        session.execute(CONGRESSES, {"congresses": list(congress_ids)})
+        conn.execute(CONGRESSES, {"congresses": list(congress_ids)})
     ).tuples():
         windows[congress_id] = window(first_day, last_day, zone(time_zone))
-    keys: dict[uuid.UUID, dict[str, Ed25519PublicKey]] = {c: {} for c in congress_ids}
-    for congress_id, kid, raw in (session.execute(KEYS, {"congresses": list(congress_ids)})).tuples():
-        keys[congress_id][kid] = public_key(raw)
+    raw_keys: dict[uuid.UUID, list[tuple[str, bytes]]] = {c: [] for c in congress_ids}
+    for congress_id, kid, raw in conn.execute(KEYS, {"congresses": list(congress_ids)}).tuples():
+        raw_keys[congress_id].append((kid, raw))
+    rings = {c: key_ring(c, tuple(pairs)) for c, pairs in raw_keys.items()}
 
     # Signatures first (no database), then the rooms and badges they name, in one query each.
     verdicts = {
-        n: [
-            tokens.verify_badge(s.badge, keys[jobs[n].congress_id], jobs[n].congress_id, ())
-            for s in jobs[n].batch.scans
-        ]
-        for n in job_device
+        n: [signature_verdict(rings[jobs[n].congress_id], s.badge) for s in jobs[n].batch.scans] for n in job_device
     }
     room_ids = {s.room_id or job_device[n].room_id for n in job_device for s in jobs[n].batch.scans} - {None}
     rooms: dict[uuid.UUID, uuid.UUID] = {}
     if room_ids:
-        rooms = dict((session.execute(ROOMS, {"rooms": list(room_ids)})).tuples().all())
+        rooms = dict((conn.execute(ROOMS, {"rooms": list(room_ids)})).tuples().all())
     badge_ids = {v.badge_id for vs in verdicts.values() for v in vs if v.badge_id is not None}
     holders: dict[uuid.UUID, _Holder] = {}
     if badge_ids:
         for badge_id, congress_id, person_id, revoked_at, status in (
-            session.execute(BADGES, {"badges": list(badge_ids)})
+            conn.execute(BADGES, {"badges": list(badge_ids)})
         ).tuples():
             holders[badge_id] = _Holder(
                 congress_id, person_id, revoked_at is not None, status is RegistrationStatus.ACTIVE
@@ -324,7 +354,7 @@ def apply_scans(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
             )
 
     if candidates:
-        _store(session, candidates, answers, moment)
+        _store(conn, candidates, answers, moment)
     for n in job_device:
         results = [r for r in answers[n] if r is not None]
         replayed = sum(r.replayed for r in results)
@@ -339,13 +369,13 @@ def _stale(seen: dt.datetime | None, moment: dt.datetime, resolution: dt.timedel
     return seen is None or moment - seen > resolution
 
 
-def _callers(session: Session, jobs: Sequence[Job], moment: dt.datetime) -> dict[str, _Caller]:
+def _callers(conn: Connection, jobs: Sequence[Job], moment: dt.datetime) -> dict[str, _Caller]:
     """Token text -> what it is; a token the database does not know is absent."""
     digests = {hash_token(j.token): j.token for j in jobs if looks_like_token(j.token)}
     if not digests:
         return {}
     found: dict[str, _Caller] = {}
-    rows = session.execute(CALLERS, {"digests": list(digests)}).tuples()
+    rows = conn.execute(CALLERS, {"digests": list(digests)}).tuples()
     for digest, token_id, role, revoked_at, expires_at, last_used_at, congress_id, device_id, room_id, seen in rows:
         token = digests.get(digest)
         if token is None or not digest_matches(digest, token):
@@ -378,15 +408,15 @@ def _refusal(
 
 
 def _store(
-    session: Session,
+    conn: Connection,
     candidates: list[_Candidate],
     answers: dict[int, list[ScanResult | None]],
     moment: dt.datetime,
 ) -> None:
     # Presence rows: created where missing, then locked in person order (PostgreSQL; SQLite has one writer).
     people = sorted({(c.congress_id, c.person_id) for c in candidates}, key=lambda p: (str(p[0]), str(p[1])))
-    session.execute(
-        _insert_ignore(session, PRESENCE, ("congress_id", "person_id")),
+    conn.execute(
+        PRESENCE_INSERT[conn.dialect.name],
         [
             {
                 "id": uuid.uuid4(),
@@ -403,18 +433,14 @@ def _store(
     person_ids = {p for _, p in people}
     presence: dict[tuple[uuid.UUID, uuid.UUID], _Presence] = {}
     for presence_id, congress_id, person_id, room_id, last_scan_at in (
-        session.execute(PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})})
+        conn.execute(PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})})
     ).tuples():
         presence[congress_id, person_id] = _Presence(presence_id, room_id, last_scan_at)
 
     # Replays: what was stored for these (device, nonce) pairs before, read under the locks.
     first: dict[tuple[uuid.UUID, str], tuple[str, uuid.UUID]] = {}
-    for device_id, nonce, outcome, room_id in (
-        session.execute(
-            REPLAYS,
-            {"devices": list({c.device_id for c in candidates}), "nonces": list({c.scan.nonce for c in candidates})},
-        )
-    ).tuples():
+    pairs = list({(c.device_id, c.scan.nonce) for c in candidates})
+    for device_id, nonce, outcome, room_id in conn.execute(REPLAYS, {"pairs": pairs}).tuples():
         first[device_id, nonce] = (outcome, room_id)
 
     rows: list[dict[str, object]] = []
@@ -461,10 +487,10 @@ def _store(
     if rows:
         # (device, nonce) is unique; the replays were read under the presence locks, so a conflict here can
         # only come from a device sending the same nonce through another server at the same moment.
-        session.execute(_insert_ignore(session, SCAN, ("device_id", "nonce")), rows)
+        conn.execute(SCAN_INSERT[conn.dialect.name], rows)
     changed = [{"b_id": p.id, "b_room": p.room_id, "b_at": p.last_scan_at} for p in presence.values() if p.changed]
     if changed:
-        session.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
+        conn.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
 
 
 @dataclass(slots=True)
@@ -524,7 +550,9 @@ class ScanQueue:
                 if len(group) == 1:
                     _settle(group[0].future, exc)
                     continue
-                log.warning("a group of %d scan requests failed; writing them one by one", len(group))
+                log.warning(
+                    "a group of %d scan requests failed (%s); writing them one by one", len(group), type(exc).__name__
+                )
                 for waiting in group:
                     try:
                         (outcome,) = await loop.run_in_executor(self._thread, self._commit, [waiting.job])
@@ -536,10 +564,8 @@ class ScanQueue:
                 _settle(waiting.future, outcome)
 
     def _commit(self, jobs: list[Job]) -> list[Outcome]:
-        with Session(self.engine) as session:
-            session.connection(execution_options={WRITE_INTENT: True})
-            outcomes = apply_scans(session, jobs)
-            session.commit()
+        with self.engine.connect().execution_options(**{WRITE_INTENT: True}) as conn, conn.begin():
+            outcomes = apply_scans(conn, jobs)
         self.commits += 1
         return outcomes
 

@@ -20,6 +20,7 @@ from congress.db.models import Person, Presence, Room, Scan
 from congress.domain.scanning import ingest
 from congress.domain.scanning.ingest import Job, Outcome, ScanQueue
 from congress.domain.scanning.schemas import ScanBatch, ScanReport
+from congress.lib import badges
 from congress.lib.errors import Forbidden, NotAuthenticated
 from congress.lib.security import Role
 from tests.conftest import issue_token
@@ -221,3 +222,33 @@ def test_a_group_answers_exactly_as_the_same_scans_sent_one_at_a_time(
     together = _play(api, clean_db, settings, scans, grouped=True)
     assert together == one_by_one
     assert any(replayed for _, replayed in together[0])
+
+
+def test_a_badge_signature_is_checked_once_per_key_ring_and_again_when_the_keys_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    congress_id, badge_id = uuid.uuid4(), uuid.uuid4()
+    first, second = badges.generate_key(), badges.generate_key()
+    text = badges.sign_badge(first.private_key, congress_id, badge_id)
+    checks: list[str] = []
+    real = badges.verify_badge
+
+    def counting(text: object, *args: Any) -> badges.Verdict:
+        checks.append(str(text))
+        return real(text, *args)
+
+    monkeypatch.setattr(badges, "verify_badge", counting)
+    ingest.signature_verdict.cache_clear()
+
+    def ring(*keys: badges.BadgeKeyPair) -> ingest.KeyRing:
+        return ingest.key_ring(congress_id, tuple(sorted((k.kid, badges.public_to_bytes(k.public_key)) for k in keys)))
+
+    both = ring(first, second)
+    assert ring(first, second) is both
+    verdicts = [ingest.signature_verdict(ring(first, second), text) for _ in range(3)]
+    assert [v.code for v in verdicts] == [badges.BadgeCode.OK] * 3
+    assert verdicts[0].badge_id == badge_id
+    assert len(checks) == 1
+    # The first key retired: a new ring, which checks the text again and refuses it.
+    assert ingest.signature_verdict(ring(second), text).code is badges.BadgeCode.UNKNOWN_KEY
+    assert len(checks) == 2

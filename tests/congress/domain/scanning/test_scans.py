@@ -151,6 +151,28 @@ def test_presence_follows_scan_time_not_arrival_order(api: Api, clean_db: Engine
     assert occupancy(api, world) == {"Room B": 1}
 
 
+def test_a_badge_admitted_before_is_refused_once_revoked_or_its_registration_cancelled(
+    api: Api, clean_db: Engine
+) -> None:
+    world = badge_world(api, clean_db, attendees=2)
+    cid = world["congress"]
+    revoked, cancelled = world["attendees"]
+    assert [
+        one(api, world, world["tokens"][p], f"first-{n:04d}")["code"] for n, p in enumerate(world["attendees"])
+    ] == [
+        "ok",
+        "ok",
+    ]
+    (badge,) = [b for b in api.call("GET", f"/api/congresses/{cid}/badges")["items"] if b["person_id"] == revoked]
+    api.call("POST", f"/api/congresses/{cid}/badges/{badge['id']}/revoke", {"reason": "lost", "reissue": False}, 200)
+    registrations = api.call("GET", f"/api/congresses/{cid}/registrations?limit=500")["items"]
+    (row,) = [r for r in registrations if r["person_id"] == cancelled]
+    api.call("PATCH", f"/api/congresses/{cid}/registrations/{row['id']}", {"status": "cancelled"})
+    assert one(api, world, world["tokens"][revoked], "again-0001", direction="out")["code"] == "revoked"
+    assert one(api, world, world["tokens"][cancelled], "again-0002", direction="out")["code"] == "not_registered"
+    assert stored(clean_db) == 2
+
+
 def test_revoked_device_is_cut_off_at_once(api: Api, clean_db: Engine) -> None:
     world = badge_world(api, clean_db, attendees=1)
     api.call("DELETE", f"/api/congresses/{world['congress']}/scanners/{world['device']}")
