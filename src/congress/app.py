@@ -137,7 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings)
         app.state[ENGINE_KEY] = engine
         app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
-        queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(make_sync_engine(settings))
+        queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(
+            make_sync_engine(settings, pre_ping=False), writers=settings.scan_writers
+        )
         app.state[LAUNCH_KEY] = partial(launch, settings) if settings.solve_jobs == "process" else None
         # What is alive now (modules, the routes, the OpenAPI model) lives as long as the server: keep it out
         # of the collector's full passes, which otherwise stop every request for 100 ms or more at a time.

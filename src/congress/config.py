@@ -42,6 +42,9 @@ class Settings:
     # PostgreSQL connections each API process keeps open: every concurrent request holds one for a moment
     # (its token check, then its transaction); a request beyond the pool waits for one to come back.
     db_pool_size: int = 20
+    # Threads writing door scans in groups. One keeps groups large; more let one group be checked while
+    # another waits for a PostgreSQL server on another host (SQLite writes one transaction at a time anyway).
+    scan_writers: int = 1
 
     @property
     def async_database_url(self) -> str:
@@ -72,6 +75,9 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
     pool = int(values.get("CONGRESS_DB_POOL_SIZE", "20"))
     if not 1 <= pool <= 1000:
         raise ValueError(f"CONGRESS_DB_POOL_SIZE must be between 1 and 1000, not {pool}")
+    writers = int(values.get("CONGRESS_SCAN_WRITERS", "1"))
+    if not 1 <= writers <= 16:
+        raise ValueError(f"CONGRESS_SCAN_WRITERS must be between 1 and 16, not {writers}")
     return Settings(
         database_url=values.get("CONGRESS_DATABASE_URL", f"sqlite:///{DEFAULT_SQLITE_PATH}"),
         host=host,
@@ -81,6 +87,7 @@ def settings_from_env(env: dict[str, str] | None = None) -> Settings:
         solve_jobs=solve_jobs,
         feed_cache_bytes=feed_cache_mb * 1024 * 1024,
         db_pool_size=pool,
+        scan_writers=writers,
     )
 
 

@@ -37,3 +37,11 @@ def test_database_pool_size_follows_the_environment_within_bounds() -> None:
     for bad in ("0", "1001"):
         with pytest.raises(ValueError, match="CONGRESS_DB_POOL_SIZE"):
             settings_from_env({"CONGRESS_DB_POOL_SIZE": bad})
+
+
+def test_scan_writers_default_to_one_and_stay_within_bounds() -> None:
+    assert settings_from_env({}).scan_writers == 1
+    assert settings_from_env({"CONGRESS_SCAN_WRITERS": "3"}).scan_writers == 3
+    for bad in ("0", "17"):
+        with pytest.raises(ValueError, match="CONGRESS_SCAN_WRITERS"):
+            settings_from_env({"CONGRESS_SCAN_WRITERS": bad})

@@ -22,6 +22,7 @@ import functools
 import logging
 import uuid
 import zoneinfo
+from collections import deque
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from sqlalchemy import Connection, Table, and_, bindparam, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.sql import Executable
 
 from congress.db.models import ApiToken, Badge, BadgeKey, Congress, Presence, Registration, Room, Scan, ScannerDevice
@@ -129,15 +131,17 @@ PRESENCE_FOR_UPDATE = (
     .order_by(PRESENCE.c.congress_id, PRESENCE.c.person_id)
     .with_for_update()
 )
-# By the exact (device, nonce) pairs, so that the unique index answers it, however many scans a device has sent.
-REPLAYS = select(SCAN.c.device_id, SCAN.c.nonce, SCAN.c.outcome, SCAN.c.room_id).where(
-    tuple_(SCAN.c.device_id, SCAN.c.nonce).in_(bindparam("pairs", expanding=True))
-)
-PRESENCE_UPDATE = (
-    update(PRESENCE)
-    .where(PRESENCE.c.id == bindparam("b_id"))
-    .values(room_id=bindparam("b_room"), last_scan_at=bindparam("b_at"), updated_at=bindparam("b_moment"))
-)
+# A group's earlier scans, found through the unique (device, nonce) index whatever the table holds: PostgreSQL
+# takes the exact pairs (each one index probe, with or without statistics); SQLite's planner scans the table for
+# a row-value IN, and probes the index for every device × nonce when given the two lists.
+_REPLAYED = select(SCAN.c.device_id, SCAN.c.nonce, SCAN.c.outcome, SCAN.c.room_id)
+REPLAYS = {
+    "postgresql": _REPLAYED.where(tuple_(SCAN.c.device_id, SCAN.c.nonce).in_(bindparam("pairs", expanding=True))),
+    "sqlite": _REPLAYED.where(
+        SCAN.c.device_id.in_(bindparam("devices", expanding=True)),
+        SCAN.c.nonce.in_(bindparam("nonces", expanding=True)),
+    ),
+}
 
 
 def _insert_ignore(table: Table, *keys: str) -> dict[str, Executable]:
@@ -150,6 +154,25 @@ def _insert_ignore(table: Table, *keys: str) -> dict[str, Executable]:
 
 PRESENCE_INSERT = _insert_ignore(PRESENCE, "congress_id", "person_id")
 SCAN_INSERT = _insert_ignore(SCAN, "device_id", "nonce")
+
+
+def _presence_write() -> dict[str, Executable]:
+    """INSERT … ON CONFLICT (congress, person) DO UPDATE of the room and the last scan time, by dialect name."""
+    statements: dict[str, Executable] = {}
+    for name, insert in (("postgresql", postgresql.insert), ("sqlite", sqlite.insert)):
+        upsert = insert(PRESENCE)
+        statements[name] = upsert.on_conflict_do_update(
+            index_elements=["congress_id", "person_id"],
+            set_={
+                "room_id": upsert.excluded.room_id,
+                "last_scan_at": upsert.excluded.last_scan_at,
+                "updated_at": upsert.excluded.updated_at,
+            },
+        )
+    return statements
+
+
+PRESENCE_WRITE = _presence_write()
 
 
 def now() -> dt.datetime:
@@ -413,35 +436,40 @@ def _store(
     answers: dict[int, list[ScanResult | None]],
     moment: dt.datetime,
 ) -> None:
-    # Presence rows: created where missing, then locked in person order (PostgreSQL; SQLite has one writer).
+    # Presence rows, locked in person order (PostgreSQL; SQLite has one writer); those still missing (a
+    # person's first scan) are created, also in person order, and then locked in turn. Every transaction takes
+    # its locks in that order, so two of them never deadlock on presence.
     people = sorted({(c.congress_id, c.person_id) for c in candidates}, key=lambda p: (str(p[0]), str(p[1])))
-    conn.execute(
-        PRESENCE_INSERT[conn.dialect.name],
-        [
-            {
-                "id": uuid.uuid4(),
-                "congress_id": congress_id,
-                "person_id": person_id,
-                "room_id": None,
-                "last_scan_at": NEVER,
-                "created_at": moment,
-                "updated_at": moment,
-            }
-            for congress_id, person_id in people
-        ],
-    )
-    person_ids = {p for _, p in people}
-    presence: dict[tuple[uuid.UUID, uuid.UUID], _Presence] = {}
-    for presence_id, congress_id, person_id, room_id, last_scan_at in (
-        conn.execute(PRESENCE_FOR_UPDATE, {"people": list(person_ids), "congresses": list({c for c, _ in people})})
-    ).tuples():
-        presence[congress_id, person_id] = _Presence(presence_id, room_id, last_scan_at)
+    presence = _lock_presence(conn, people)
+    missing = [p for p in people if p not in presence]
+    if missing:
+        conn.execute(
+            PRESENCE_INSERT[conn.dialect.name],
+            [
+                {
+                    "id": uuid.uuid4(),
+                    "congress_id": congress_id,
+                    "person_id": person_id,
+                    "room_id": None,
+                    "last_scan_at": NEVER,
+                    "created_at": moment,
+                    "updated_at": moment,
+                }
+                for congress_id, person_id in missing
+            ],
+        )
+        presence |= _lock_presence(conn, missing)
 
     # Replays: what was stored for these (device, nonce) pairs before, read under the locks.
     first: dict[tuple[uuid.UUID, str], tuple[str, uuid.UUID]] = {}
-    pairs = list({(c.device_id, c.scan.nonce) for c in candidates})
-    for device_id, nonce, outcome, room_id in conn.execute(REPLAYS, {"pairs": pairs}).tuples():
-        first[device_id, nonce] = (outcome, room_id)
+    pairs = {(c.device_id, c.scan.nonce) for c in candidates}
+    if conn.dialect.name == "postgresql":
+        params: dict[str, object] = {"pairs": list(pairs)}
+    else:
+        params = {"devices": list({d for d, _ in pairs}), "nonces": list({n for _, n in pairs})}
+    for device_id, nonce, outcome, room_id in conn.execute(REPLAYS[conn.dialect.name], params).tuples():
+        if (device_id, nonce) in pairs:
+            first[device_id, nonce] = (outcome, room_id)
 
     rows: list[dict[str, object]] = []
     for c in sorted(candidates, key=lambda c: (str(c.congress_id), str(c.person_id), c.job, c.index)):
@@ -488,9 +516,37 @@ def _store(
         # (device, nonce) is unique; the replays were read under the presence locks, so a conflict here can
         # only come from a device sending the same nonce through another server at the same moment.
         conn.execute(SCAN_INSERT[conn.dialect.name], rows)
-    changed = [{"b_id": p.id, "b_room": p.room_id, "b_at": p.last_scan_at} for p in presence.values() if p.changed]
+    changed = [
+        {
+            "id": p.id,
+            "congress_id": congress_id,
+            "person_id": person_id,
+            "room_id": p.room_id,
+            "last_scan_at": p.last_scan_at,
+            "created_at": moment,
+            "updated_at": moment,
+        }
+        for (congress_id, person_id), p in presence.items()
+        if p.changed
+    ]
     if changed:
-        conn.execute(PRESENCE_UPDATE, [{**c, "b_moment": moment} for c in changed])
+        # Every row exists and is locked: the upsert is one statement that updates them all.
+        conn.execute(PRESENCE_WRITE[conn.dialect.name], changed)
+
+
+def _lock_presence(
+    conn: Connection, people: Sequence[tuple[uuid.UUID, uuid.UUID]]
+) -> dict[tuple[uuid.UUID, uuid.UUID], _Presence]:
+    """The presence rows of ``people`` (congress, person) that exist, locked in person order."""
+    found: dict[tuple[uuid.UUID, uuid.UUID], _Presence] = {}
+    wanted = set(people)
+    params = {"people": list({p for _, p in people}), "congresses": list({c for c, _ in people})}
+    for presence_id, congress_id, person_id, room_id, last_scan_at in conn.execute(
+        PRESENCE_FOR_UPDATE, params
+    ).tuples():
+        if (congress_id, person_id) in wanted:
+            found[congress_id, person_id] = _Presence(presence_id, room_id, last_scan_at)
+    return found
 
 
 @dataclass(slots=True)
@@ -501,41 +557,52 @@ class _Waiting:
 
 @dataclass(slots=True)
 class ScanQueue:
-    """Group commit for door scans: one writer per process, taking every scan that waits.
+    """Group commit for door scans: each writer takes every scan that waits and writes it in one transaction.
 
-    The transactions run in a thread of their own on a synchronous engine: a group costs one hand-over
-    between the event loop and that thread, however many statements it runs.
+    The transactions run in threads of their own on a synchronous engine: a group costs one hand-over between
+    the event loop and a writer thread, however many statements it runs. One writer is the default. More let
+    one group be checked in Python while another waits for the database (worth it when PostgreSQL runs on
+    another host; SQLite writes one transaction at a time whatever the threads). Concurrent groups take their
+    row locks in one order (devices, then presence by person), and a group that fails all the same (a
+    deadlock) is written again request by request.
     """
 
     engine: Engine
     group_scans: int = GROUP_SCANS
+    writers: int = 1
     # Transactions committed so far (requests answered ÷ commits is the grouping achieved).
     commits: int = 0
-    _waiting: list[_Waiting] = field(default_factory=list)
-    _writer: asyncio.Task[None] | None = None
-    _thread: ThreadPoolExecutor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="scan-writer")
-    )
+    _waiting: deque[_Waiting] = field(default_factory=deque)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    _threads: ThreadPoolExecutor = field(init=False)
+
+    def __post_init__(self) -> None:
+        if self.writers < 1:
+            raise ValueError(f"a scan queue needs at least one writer, not {self.writers}")
+        self._threads = ThreadPoolExecutor(max_workers=self.writers, thread_name_prefix="scan-writer")
 
     async def submit(self, job: Job) -> ScanReport:
         """Store ``job``'s scans with whatever else is waiting; returns once they are committed."""
         future: asyncio.Future[ScanReport] = asyncio.get_running_loop().create_future()
         self._waiting.append(_Waiting(job, future))
-        if self._writer is None or self._writer.done():
-            self._writer = asyncio.create_task(self._write())
+        # A finished writer leaves the set only once its done-callback has run: count the running ones.
+        if sum(not task.done() for task in self._tasks) < self.writers:
+            task = asyncio.create_task(self._write())
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
         return await future
 
     async def close(self) -> None:
-        """Write what is waiting, then stop the writer thread (at shutdown)."""
-        while self._writer is not None and not self._writer.done():
-            await asyncio.shield(self._writer)
-        self._thread.shutdown(wait=True)
+        """Write what is waiting, then stop the writer threads (at shutdown)."""
+        while self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._threads.shutdown(wait=True)
 
     def _take(self) -> list[_Waiting]:
         group: list[_Waiting] = []
         scans = 0
         while self._waiting and (not group or scans + len(self._waiting[0].job.batch.scans) <= self.group_scans):
-            waiting = self._waiting.pop(0)
+            waiting = self._waiting.popleft()
             group.append(waiting)
             scans += len(waiting.job.batch.scans)
         return group
@@ -545,7 +612,8 @@ class ScanQueue:
         while self._waiting:
             group = self._take()
             try:
-                outcomes = await loop.run_in_executor(self._thread, self._commit, [w.job for w in group])
+                outcomes = await loop.run_in_executor(self._threads, self._commit, [w.job for w in group])
+                self.commits += 1
             except Exception as exc:
                 if len(group) == 1:
                     _settle(group[0].future, exc)
@@ -555,7 +623,8 @@ class ScanQueue:
                 )
                 for waiting in group:
                     try:
-                        (outcome,) = await loop.run_in_executor(self._thread, self._commit, [waiting.job])
+                        (outcome,) = await loop.run_in_executor(self._threads, self._commit, [waiting.job])
+                        self.commits += 1
                     except Exception as single:
                         outcome = single
                     _settle(waiting.future, outcome)
@@ -564,10 +633,20 @@ class ScanQueue:
                 _settle(waiting.future, outcome)
 
     def _commit(self, jobs: list[Job]) -> list[Outcome]:
+        # The engine does not ping a connection before use (a round trip per group): a connection the database
+        # has dropped (a restart, a failover) fails its first statement, and the group is written again once on
+        # a new connection.
+        try:
+            return self._transaction(jobs)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            log.warning("the database dropped a scan writer's connection; writing the group again")
+            return self._transaction(jobs)
+
+    def _transaction(self, jobs: list[Job]) -> list[Outcome]:
         with self.engine.connect().execution_options(**{WRITE_INTENT: True}) as conn, conn.begin():
-            outcomes = apply_scans(conn, jobs)
-        self.commits += 1
-        return outcomes
+            return apply_scans(conn, jobs)
 
 
 def _settle(future: asyncio.Future[ScanReport], outcome: Outcome) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import random
+import threading
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import msgspec
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select, text
 from sqlalchemy.orm import Session
 
 from congress.config import Settings
@@ -123,10 +125,10 @@ def test_when_a_whole_group_fails_its_requests_are_written_one_by_one(
     cid = uuid.UUID(world["congress"])
     real = ingest.apply_scans
 
-    def fails_in_groups(session: Session, jobs: Sequence[Job]) -> list[Outcome]:
+    def fails_in_groups(conn: Connection, jobs: Sequence[Job]) -> list[Outcome]:
         if len(jobs) > 1:
             raise RuntimeError("a group-wide failure")
-        return real(session, jobs)
+        return real(conn, jobs)
 
     monkeypatch.setattr(ingest, "apply_scans", fails_in_groups)
     jobs = [
@@ -252,3 +254,107 @@ def test_a_badge_signature_is_checked_once_per_key_ring_and_again_when_the_keys_
     # The first key retired: a new ring, which checks the text again and refuses it.
     assert ingest.signature_verdict(ring(second), text).code is badges.BadgeCode.UNKNOWN_KEY
     assert len(checks) == 2
+
+
+def test_two_writers_store_every_scan_once_and_leave_each_person_where_their_latest_scan_put_them(
+    api: Api, clean_db: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    world = badge_world(api, clean_db, attendees=8)
+    token = world["device_token"]
+    cid = uuid.UUID(world["congress"])
+    rooms = [world["rooms"]["hall"], world["rooms"]["small"]]
+    rng = random.Random(7)
+    start = dt.datetime(2026, 6, 18, 7, 0, tzinfo=dt.UTC)
+    scans = [
+        {
+            "nonce": f"two-{n:04d}",
+            "badge": world["tokens"][rng.choice(world["attendees"])],
+            "scanned_at": (start + dt.timedelta(seconds=rng.randrange(7200))).isoformat(),
+            "room_id": rng.choice(rooms),
+            "direction": "in",
+        }
+        for n in range(240)
+    ]
+    resent = [dict(s) for s in rng.sample(scans, 40)]
+    jobs = [Job(token, cid, batch(s)) for s in scans + resent]
+
+    real = ingest.apply_scans
+    running = {"now": 0, "most": 0}
+
+    lock = threading.Lock()
+
+    def counted(conn: Connection, group: Sequence[Job]) -> list[Outcome]:
+        with lock:
+            running["now"] += 1
+            running["most"] = max(running["most"], running["now"])
+        try:
+            return real(conn, group)
+        finally:
+            with lock:
+                running["now"] -= 1
+
+    monkeypatch.setattr(ingest, "apply_scans", counted)
+
+    async def work(queue: ScanQueue) -> list[ScanReport | BaseException]:
+        assert queue.writers == 2
+        pending = []
+        for job in jobs:  # requests trickle in while both writers are at work
+            pending.append(asyncio.create_task(queue.submit(job)))
+            await asyncio.sleep(0.0005)
+        return await asyncio.gather(*pending, return_exceptions=True)
+
+    async def with_two_writers() -> list[ScanReport | BaseException]:
+        queue = ScanQueue(make_sync_engine(settings, pre_ping=False), writers=2)
+        try:
+            return await work(queue)
+        finally:
+            await queue.close()
+            queue.engine.dispose()
+
+    reports = asyncio.run(with_two_writers())
+    assert all(isinstance(r, ScanReport) for r in reports), [r for r in reports if not isinstance(r, ScanReport)]
+    assert [r.results[0].replayed for r in reports if isinstance(r, ScanReport)] == [False] * 240 + [True] * 40
+    assert stored(clean_db) == 240
+    # No group failed (a deadlock would have sent its requests through one by one).
+    assert not [r for r in caplog.records if "failed" in r.getMessage()]
+    if clean_db.dialect.name == "postgresql":
+        assert running["most"] == 2  # SQLite writes one transaction at a time however many threads ask
+    latest: dict[str, tuple[str, str]] = {}
+    for s in scans:
+        latest[s["badge"]] = max(latest.get(s["badge"], ("", "")), (s["scanned_at"], s["room_id"]))
+    with Session(clean_db) as session:
+        where = {str(p): str(r) for p, r in session.execute(select(Presence.person_id, Presence.room_id)).tuples()}
+    expected = {p: latest[world["tokens"][p]][1] for p in world["attendees"] if world["tokens"][p] in latest}
+    assert where == expected
+
+
+def test_a_scan_after_the_database_dropped_the_writers_connection_is_stored(
+    api: Api, clean_db: Engine, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    if clean_db.dialect.name != "postgresql":
+        pytest.skip("a server that drops connections: PostgreSQL")
+    world = badge_world(api, clean_db, attendees=2)
+    cid = uuid.UUID(world["congress"])
+    first, second = (world["tokens"][p] for p in world["attendees"])
+
+    async def work(queue: ScanQueue) -> list[ScanReport]:
+        before = await queue.submit(Job(world["device_token"], cid, batch(scan("drop-0001", first, 1))))
+        with queue.engine.connect() as conn:  # the pool's one connection, the writer's
+            backend = conn.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        with clean_db.connect() as conn:
+            assert conn.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar_one()
+        after = await queue.submit(Job(world["device_token"], cid, batch(scan("drop-0002", second, 2))))
+        return [before, after]
+
+    async def without_ping() -> list[ScanReport]:
+        queue = ScanQueue(make_sync_engine(settings, pre_ping=False))
+        try:
+            return await work(queue)
+        finally:
+            await queue.close()
+            queue.engine.dispose()
+
+    reports = asyncio.run(without_ping())
+    assert [r.results[0].code for r in reports] == ["ok", "ok"]
+    assert stored(clean_db) == 2
+    assert any("dropped" in r.getMessage() for r in caplog.records)
