@@ -67,7 +67,7 @@ LAST_USED = dt.timedelta(minutes=5)
 # Scans written in one group transaction (a job is never split; one job holds at most 1,000 scans).
 GROUP_SCANS = 4000
 
-# Signature checks remembered (about 0.5 kB each), enough for every badge of a large congress.
+# Signature checks remembered (about 0.6 kB each with the text), enough for every badge of a large congress.
 VERDICTS = 32_768
 
 # Where the application keeps its ScanQueue (app.state).
@@ -108,13 +108,13 @@ TOKENS_USED = (
 SEEN = (
     update(DEVICE).where(DEVICE.c.id.in_(bindparam("devices", expanding=True))).values(last_seen_at=bindparam("moment"))
 )
-CONGRESSES = select(CONGRESS.c.id, CONGRESS.c.time_zone, CONGRESS.c.first_day, CONGRESS.c.last_day).where(
-    CONGRESS.c.id.in_(bindparam("congresses", expanding=True))
-)
-KEYS = (
-    select(KEY.c.congress_id, KEY.c.kid, KEY.c.public_key)
-    .where(KEY.c.congress_id.in_(bindparam("congresses", expanding=True)), KEY.c.retired_at.is_(None))
-    .order_by(KEY.c.congress_id, KEY.c.kid)
+# A congress's window and its active keys, in one query (a congress without keys gives one row, kid NULL).
+CONGRESSES = (
+    select(CONGRESS.c.id, CONGRESS.c.time_zone, CONGRESS.c.first_day, CONGRESS.c.last_day, KEY.c.kid, KEY.c.public_key)
+    .select_from(CONGRESS)
+    .outerjoin(KEY, and_(KEY.c.congress_id == CONGRESS.c.id, KEY.c.retired_at.is_(None)))
+    .where(CONGRESS.c.id.in_(bindparam("congresses", expanding=True)))
+    .order_by(CONGRESS.c.id, KEY.c.kid)
 )
 ROOMS = select(ROOM.c.id, ROOM.c.congress_id).where(ROOM.c.id.in_(bindparam("rooms", expanding=True)))
 BADGES = (
@@ -319,13 +319,14 @@ def apply_scans(conn: Connection, jobs: Sequence[Job]) -> list[Outcome]:
 
     congress_ids = {jobs[n].congress_id for n in job_device}
     windows: dict[uuid.UUID, _Window] = {}
-    for congress_id, time_zone, first_day, last_day in (
-        conn.execute(CONGRESSES, {"congresses": list(congress_ids)})
-    ).tuples():
-        windows[congress_id] = window(first_day, last_day, zone(time_zone))
     raw_keys: dict[uuid.UUID, list[tuple[str, bytes]]] = {c: [] for c in congress_ids}
-    for congress_id, kid, raw in conn.execute(KEYS, {"congresses": list(congress_ids)}).tuples():
-        raw_keys[congress_id].append((kid, raw))
+    for congress_id, time_zone, first_day, last_day, kid, raw in conn.execute(
+        CONGRESSES, {"congresses": list(congress_ids)}
+    ).tuples():
+        if congress_id not in windows:
+            windows[congress_id] = window(first_day, last_day, zone(time_zone))
+        if kid is not None:
+            raw_keys[congress_id].append((kid, raw))
     rings = {c: key_ring(c, tuple(pairs)) for c, pairs in raw_keys.items()}
 
     # Signatures first (no database), then the rooms and badges they name, in one query each.
