@@ -137,8 +137,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         engine = make_async_engine(settings)
         app.state[ENGINE_KEY] = engine
         app.state[SESSION_MAKER_KEY] = async_session_factory(engine)
+        # SQLite writes one transaction at a time: more scan writers would only wait on its lock.
         queue = app.state[SCAN_QUEUE_KEY] = ScanQueue(
-            make_sync_engine(settings, pre_ping=False), writers=settings.scan_writers
+            make_sync_engine(settings, pre_ping=False), writers=1 if settings.is_sqlite else settings.scan_writers
         )
         app.state[LAUNCH_KEY] = partial(launch, settings) if settings.solve_jobs == "process" else None
         # What is alive now (modules, the routes, the OpenAPI model) lives as long as the server: keep it out

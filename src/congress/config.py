@@ -43,7 +43,7 @@ class Settings:
     # (its token check, then its transaction); a request beyond the pool waits for one to come back.
     db_pool_size: int = 20
     # Threads writing door scans in groups. One keeps groups large; more let one group be checked while
-    # another waits for a PostgreSQL server on another host (SQLite writes one transaction at a time anyway).
+    # another waits for a PostgreSQL server on another host. SQLite always has one.
     scan_writers: int = 1
 
     @property
