@@ -39,9 +39,11 @@ def scan(nonce: str, badge: str, minute: int) -> dict[str, Any]:
     return {"nonce": nonce, "badge": badge, "scanned_at": AT.format(minute=minute)}
 
 
-def run_with_queue(settings: Settings, work: Callable[[ScanQueue], Awaitable[Any]]) -> Any:
+def run_with_queue(
+    settings: Settings, work: Callable[[ScanQueue], Awaitable[Any]], *, writers: int = 1, pre_ping: bool = True
+) -> Any:
     async def main() -> Any:
-        queue = ScanQueue(make_sync_engine(settings))
+        queue = ScanQueue(make_sync_engine(settings, pre_ping=pre_ping), writers=writers)
         try:
             return await work(queue)
         finally:
@@ -303,15 +305,7 @@ def test_two_writers_store_every_scan_once_and_leave_each_person_where_their_lat
             await asyncio.sleep(0.0005)
         return await asyncio.gather(*pending, return_exceptions=True)
 
-    async def with_two_writers() -> list[ScanReport | BaseException]:
-        queue = ScanQueue(make_sync_engine(settings, pre_ping=False), writers=2)
-        try:
-            return await work(queue)
-        finally:
-            await queue.close()
-            queue.engine.dispose()
-
-    reports = asyncio.run(with_two_writers())
+    reports = run_with_queue(settings, work, writers=2, pre_ping=False)
     assert all(isinstance(r, ScanReport) for r in reports), [r for r in reports if not isinstance(r, ScanReport)]
     # A copy sent while the first was still being written may be stored first: of each nonce's copies exactly
     # one is stored, and the others repeat its answer.
@@ -355,15 +349,7 @@ def test_a_scan_after_the_database_dropped_the_writers_connection_is_stored(
         after = await queue.submit(Job(world["device_token"], cid, batch(scan("drop-0002", second, 2))))
         return [before, after]
 
-    async def without_ping() -> list[ScanReport]:
-        queue = ScanQueue(make_sync_engine(settings, pre_ping=False))
-        try:
-            return await work(queue)
-        finally:
-            await queue.close()
-            queue.engine.dispose()
-
-    reports = asyncio.run(without_ping())
+    reports = run_with_queue(settings, work, pre_ping=False)
     assert [r.results[0].code for r in reports] == ["ok", "ok"]
     assert stored(clean_db) == 2
     assert any("dropped" in r.getMessage() for r in caplog.records)
