@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,19 +39,13 @@ import httpx
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bench.server import uvicorn_worker
 from congress.config import settings_from_env
 from congress.db.engine import make_sync_engine
 from congress.db.models import AgendaStar, Congress, FeedToken, ProgrammeItem, PublishedFaculty
 from congress.lib.security import hash_token, new_feed_token
 
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _prepare(workdir: Path, time_limit: float) -> tuple[dict[str, str], str, uuid.UUID]:
@@ -182,39 +175,7 @@ def _measure(
     env: dict[str, str], token: str, congress_id: uuid.UUID, args: argparse.Namespace
 ) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
     """Start one server worker, drive each endpoint, stop it."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "congress.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
+    with uvicorn_worker(env) as (base, _pid):
         personal = f"{base}/api/feeds/{token}/calendar.ics"
         first = httpx.get(personal)
         etag = first.headers["etag"]
@@ -227,9 +188,6 @@ def _measure(
             "programme": _drive(programme, {}, 200, args.seconds, args.clients),
         }
         return runs, sizes
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

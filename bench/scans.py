@@ -44,15 +44,12 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
 import zoneinfo
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,6 +58,7 @@ import httpx
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.orm import Session
 
+from bench.server import uvicorn_worker
 from congress.config import settings_from_env
 from congress.db import migrate
 from congress.db.engine import make_sync_engine
@@ -69,7 +67,6 @@ from congress.enums import RegistrationCategory, RegistrationStatus
 from congress.lib import badges
 from congress.lib.security import Role, hash_token, new_token
 
-ROOT = Path(__file__).resolve().parent.parent
 TIME_ZONE = "Europe/Vienna"
 ACCEPTED = frozenset({"ok", "already_inside", "not_inside"})
 # Single scans: at least 1,000/s answered by one worker; at 1,000/s offered (paced), the server keeps up
@@ -88,13 +85,6 @@ class World:
 class Door:
     token: str
     room_id: uuid.UUID
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def _load(engine: Engine, args: argparse.Namespace) -> World:
@@ -164,48 +154,6 @@ def _cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-@contextmanager
-def _server(env: dict[str, str]) -> Iterator[tuple[str, int]]:
-    """One uvicorn worker on 127.0.0.1; yields its base URL and process id."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "uvicorn",
-            "congress.app:create_app",
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.1)
-        yield base, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 WRK = "wrk"
@@ -287,7 +235,7 @@ def measure(url: str, args: argparse.Namespace) -> dict[str, Any]:
         cleanup.callback(engine.dispose)
         started = time.perf_counter()
         world = _load(engine, args)
-        with _server(env) as (base, pid):
+        with uvicorn_worker(env) as (base, pid):
             organiser = {"Authorization": f"Bearer {world.organiser}"}
             congress = f"{base}/api/congresses/{world.congress_id}"
             httpx.post(f"{congress}/badges/issue", headers=organiser, timeout=120).raise_for_status()
