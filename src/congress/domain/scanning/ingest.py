@@ -437,9 +437,10 @@ def _store(
     answers: dict[int, list[ScanResult | None]],
     moment: dt.datetime,
 ) -> None:
-    # Presence rows, locked in person order (PostgreSQL; SQLite has one writer); those still missing (a
-    # person's first scan) are created, also in person order, and then locked in turn. Every transaction takes
-    # its locks in that order, so two of them never deadlock on presence.
+    # Presence rows: the existing ones locked in person order (PostgreSQL; SQLite has one writer), then those
+    # still missing (a person's first scan) created and locked, also in person order. Two transactions cannot
+    # deadlock on them: one waits on the other's new rows only while inserting its own, and they cannot each
+    # lock a row first that the other found missing (their locking statements see the commits in one order).
     people = sorted({(c.congress_id, c.person_id) for c in candidates}, key=lambda p: (str(p[0]), str(p[1])))
     presence = _lock_presence(conn, people)
     missing = [p for p in people if p not in presence]
